@@ -1,0 +1,179 @@
+/*
+ * guest.h - the runtime every test guest links with.
+ *
+ * A test guest is a tiny S-mode kernel: OpenSBI (or Umbra) enters it at
+ * 0x80200000 in S-mode with a0 = hartid and a1 = device-tree address.
+ * start.S sets up a stack and a trap vector and calls main(); this header
+ * gives main() CSR access, a console, SBI calls and a trap harness.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include "../../src/include/riscv.h"
+
+/*
+ * Trap frame layout, shared with start.S.  regs[n] holds register xn
+ * (regs[0] is unused: x0 is always zero).
+ */
+#define TF_REGS     0
+#define TF_SEPC     (32 * 8)
+#define TF_SSTATUS  (33 * 8)
+#define TF_SCAUSE   (34 * 8)
+#define TF_STVAL    (35 * 8)
+#define TF_VECTOR   (36 * 8)
+#define TF_SIZE     (38 * 8)	/* keeps sp 16-byte aligned */
+
+/* The a7 value of the ecall that ends a run_user() call (see start.S). */
+#define USER_EXIT_A7 0x55534552	/* "USER" */
+
+#ifndef __ASSEMBLER__
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include "sbi.h"
+
+/* ---- CSR access ---------------------------------------------------------
+ * CSRs are named by number (from riscv.h) so the same macros work for any
+ * CSR, even ones the assembler has no name for.  csrrw/csrrs/csrrc are the
+ * only CSR instructions; csrr/csrw/csrs/csrc are assembler shorthands.
+ */
+#define __STR(x) #x
+#define STR(x) __STR(x)
+#define csr_read(csr) ({ unsigned long __v; \
+	asm volatile("csrr %0, " STR(csr) : "=r"(__v) :: "memory"); __v; })
+#define csr_write(csr, val) ({ unsigned long __v = (unsigned long)(val); \
+	asm volatile("csrw " STR(csr) ", %0" :: "rK"(__v) : "memory"); })
+#define csr_set(csr, val) ({ unsigned long __v = (unsigned long)(val); \
+	asm volatile("csrs " STR(csr) ", %0" :: "rK"(__v) : "memory"); })
+#define csr_clear(csr, val) ({ unsigned long __v = (unsigned long)(val); \
+	asm volatile("csrc " STR(csr) ", %0" :: "rK"(__v) : "memory"); })
+/* Write a CSR and read back what stuck (WARL fields keep only legal values). */
+#define csr_write_read(csr, val) ({ csr_write(csr, val); csr_read(csr); })
+
+/* ---- Boot state (start.S) --------------------------------------------- */
+extern unsigned long boot_hartid, boot_dtb;
+/* CSR values as found at entry, before start.S changed anything. */
+struct boot_csrs {
+	unsigned long sstatus, sie, sip, stvec, sscratch, sepc, scause,
+		stval, satp, scounteren, senvcfg;
+};
+extern struct boot_csrs boot_csrs;
+
+/* ---- Console (console.c) ------------------------------------------------ */
+void console_puts(const char *s);
+/* printf to the SBI console; formatting is picolibc's vsnprintf. */
+void cprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- Test bookkeeping (console.c) --------------------------------------- */
+void test_begin(const char *name);
+/* Print "ok: <what>" or "FAIL: <what>"; returns cond. */
+int check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the final TEST line and power off (never returns). */
+void test_end(void) __attribute__((noreturn));
+extern int test_failures;
+
+/* ---- Traps (trap.c, start.S) -------------------------------------------- */
+struct trap_frame {
+	unsigned long regs[32];
+	unsigned long sepc, sstatus, scause, stval;
+	long vector;		/* -1: direct entry; n: vectored entry n */
+	unsigned long pad;
+};
+
+/* Code that tests run and watch for traps: takes and returns one value. */
+typedef unsigned long (*trap_fn)(unsigned long);
+
+/* What one trap looked like. */
+struct trap_record {
+	int taken;		/* 0: no trap happened */
+	int count;		/* traps seen (expect_trap records the first) */
+	unsigned long scause, sepc, stval;
+	unsigned long sstatus;	/* sstatus as seen by the handler */
+	unsigned long insn;	/* instruction bits at sepc (0 if unreadable) */
+	unsigned long insn_len;	/* 2 or 4 (0 if unreadable) */
+	unsigned long ret;	/* what fn returned (expect_trap only) */
+};
+
+/*
+ * Call fn(arg) in S-mode and catch the exceptions it raises.  The handler
+ * records the first one, counts all, and resumes after the faulting
+ * instruction each time (sepc += 2 or 4).  An instruction-fetch fault has
+ * nothing to skip: it resumes at the return address ra, so the faulting
+ * code must be reached by a call.  Returns rec->taken.
+ */
+int expect_trap(trap_fn fn, unsigned long arg, struct trap_record *rec);
+
+/*
+ * Run fn(arg) in U-mode.  sret drops to U with sstatus.SIE = SPIE, so the
+ * caller chooses the U-mode SIE by setting SPIE first.  The run ends when
+ * fn returns (rec->taken = 0, returns fn's value) or at the first
+ * exception taken from U (rec->taken = 1, returns 0).  Interrupts taken
+ * in U go to trap_hook and then back to U.
+ */
+unsigned long run_user(trap_fn fn, unsigned long arg, struct trap_record *rec);
+
+/*
+ * Optional per-test hook called first for every trap; return 1 if it
+ * handled the trap (the handler then returns to frame->sepc), 0 to fall
+ * through to the default handling.  Interrupts must be handled here.
+ */
+extern int (*trap_hook)(struct trap_frame *f);
+
+/* Entry points in start.S, for tests that program stvec themselves. */
+extern char trap_entry[];	/* direct-mode entry, 4-byte aligned */
+extern char trap_vector_table[];	/* vectored-mode table, 256-byte aligned */
+extern char user_exit[];		/* where a run_user() fn returns to */
+extern char user_exit_ecall[];	/* the ecall there that ends the run */
+
+/* Length of the instruction at addr: 2 if compressed, else 4. */
+unsigned long insn_length(unsigned long addr);
+/* Instruction bits at addr (16 or 32 bits). */
+unsigned long insn_fetch(unsigned long addr);
+
+/*
+ * TRAP_FN(name, "insns") defines a trap_fn in assembly,
+ * unsigned long name(unsigned long a0), made of exactly the given
+ * instructions (uncompressed unless the body says ".option rvc"), then
+ * ret; it returns whatever is left in a0.  The trapping instruction is
+ * thus at a known offset from name (0 if it comes first).
+ */
+#define TRAP_FN(name, body)						\
+	unsigned long name(unsigned long);				\
+	asm(".text\n.balign 4\n.globl " #name "\n.type " #name ", @function\n" \
+	    #name ":\n.option push\n.option norvc\n" body "\n"	\
+	    ".option pop\nret\n.size " #name ", . - " #name "\n")
+
+/* Print-friendly address: "img+0x..." inside the guest image, else hex. */
+const char *addr_str(unsigned long addr);
+extern char _start[], _end[];
+
+/* Time from the time CSR (only for bounded waits; never print it). */
+static inline unsigned long rdtime(void)
+{
+	unsigned long t;
+	asm volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/* The time CSR ticks at 10 MHz on QEMU virt (DT timebase-frequency). */
+#define TICKS_PER_MS 10000UL
+
+/* Spin until *flag != 0 or time >= deadline (start.S); returns *flag. */
+int wait_flag(volatile int *flag, unsigned long deadline);
+extern char wait_loop[], wait_loop_end[];	/* the spinning instructions */
+
+/* Was this interrupt taken while spinning in wait_flag()? */
+static inline int in_wait_loop(unsigned long epc)
+{
+	return epc >= (unsigned long)wait_loop && epc < (unsigned long)wait_loop_end;
+}
+
+/* A deadline ms milliseconds from now, for bounded waits. */
+static inline unsigned long deadline_ms(unsigned long ms)
+{
+	return rdtime() + ms * TICKS_PER_MS;
+}
+
+#endif /* __ASSEMBLER__ */
+#endif /* GUEST_H */

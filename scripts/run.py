@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Boot a guest on QEMU virt, natively or under Umbra.
+
+    run.py --guest G [--backend shadow|native] [--smp N] [--mem SIZE]
+           [--append ARGS] [--initrd FILE] [--cpu CPU] [--icount] [--gdb]
+
+native: QEMU + OpenSBI start the guest directly in S-mode.
+shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
+        trap-and-emulate.  The guest image (and initrd) are staged in host RAM
+        with QEMU's loader device; Umbra's command line says where.
+
+Exits with QEMU's exit status: 0 when the guest powered off normally, 1
+when it reported a failure (under Umbra), 2 for bad arguments.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+MiB = 1 << 20
+RAM_BASE = 0x80000000
+UMBRA_RESERVE = 64 * MiB      # Umbra's own pool: page tables, vCPUs
+FDT_RESERVE = 2 * MiB         # QEMU puts the host DT in the top 2 MiB
+HOST_RAM_MAX = 1024 * MiB - 2 * MiB   # what Umbra's window can map
+
+
+def die(msg):
+    print(f"run.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_size(text):
+    units = {"K": 1 << 10, "M": MiB, "G": 1 << 30}
+    t = text.strip().upper().rstrip("B")
+    try:
+        if t and t[-1] in units:
+            return int(t[:-1], 0) * units[t[-1]]
+        return int(t, 0)
+    except ValueError:
+        die(f"bad size '{text}'")
+
+
+def align_up(x, a):
+    return (x + a - 1) // a * a
+
+
+def align_down(x, a):
+    return x // a * a
+
+
+def check_file(path, what):
+    if not path or not os.path.isfile(path):
+        die(f"{what} '{path}' does not exist (build it with 'make', or name another)")
+    if os.path.getsize(path) == 0:
+        die(f"{what} '{path}' is empty")
+
+
+def qemu_base(args, mem_bytes):
+    return ["qemu-system-riscv64", "-M", "virt", "-cpu", args.cpu,
+            "-smp", str(args.smp), "-m", f"{mem_bytes // MiB}M",
+            "-bios", "default", "-nographic", "-no-reboot"] + \
+           (["-icount", "shift=0"] if args.icount else [])
+
+
+def native_cmd(args, mem):
+    cmd = qemu_base(args, mem) + ["-kernel", args.guest]
+    if args.initrd:
+        cmd += ["-initrd", args.initrd]
+    if args.append:
+        cmd += ["-append", args.append]
+    return cmd
+
+
+def umbra_cmd(args, mem):
+    check_file(args.umbra, "Umbra image")
+    ksize = os.path.getsize(args.guest)
+    isize = os.path.getsize(args.initrd) if args.initrd else 0
+    staged = align_up(ksize, MiB) + align_up(isize, MiB)
+    host_mem = align_up(mem + UMBRA_RESERVE + staged + FDT_RESERVE, 2 * MiB)
+    if host_mem > HOST_RAM_MAX:
+        die(f"guest memory {mem // MiB} MiB plus images needs {host_mem // MiB} MiB of host "
+            f"RAM; Umbra maps at most {HOST_RAM_MAX // MiB} MiB")
+    # Stage the images at the top of host RAM, below the host DT.
+    top = RAM_BASE + host_mem - FDT_RESERVE
+    kaddr = align_down(top - ksize, 4096)
+    cmdline = f"guest={kaddr:#x},{ksize}"
+    cmd = qemu_base(args, host_mem) + [
+        "-kernel", args.umbra,
+        "-device", f"loader,file={args.guest},addr={kaddr:#x},force-raw=on"]
+    if args.initrd:
+        iaddr = align_down(kaddr - isize, 4096)
+        cmd += ["-device", f"loader,file={args.initrd},addr={iaddr:#x},force-raw=on"]
+        cmdline += f" initrd={iaddr:#x},{isize}"
+    cmdline += f" mem={mem} smp={args.smp} -- {args.append or ''}"
+    cmd += ["-append", cmdline.rstrip()]
+    return cmd
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--guest", required=True)
+    p.add_argument("--backend", default="shadow", choices=["shadow", "native"])
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--mem", default="128M")
+    p.add_argument("--append", default="")
+    p.add_argument("--initrd", default="")
+    p.add_argument("--cpu", default="rv64,h=false")
+    p.add_argument("--umbra", default="build/umbra.bin")
+    p.add_argument("--icount", action="store_true", help="-icount shift=0 (one hart)")
+    p.add_argument("--gdb", action="store_true", help="wait for gdb on :1234 and start it")
+    p.add_argument("--symbols", default="", help="ELF with Umbra's symbols, for --gdb")
+    p.add_argument("--print-cmd", action="store_true")
+    args = p.parse_args()
+
+    check_file(args.guest, "guest image")
+    if args.initrd:
+        check_file(args.initrd, "initrd")
+    if args.smp < 1:
+        die("--smp must be at least 1")
+    mem = parse_size(args.mem)
+    if mem < 4 * MiB or mem % (2 * MiB):
+        die(f"--mem {args.mem}: must be a multiple of 2 MiB, at least 4 MiB")
+    if shutil.which("qemu-system-riscv64") is None:
+        die("qemu-system-riscv64 not found: run 'make deps'")
+
+    cmd = native_cmd(args, mem) if args.backend == "native" else umbra_cmd(args, mem)
+    if args.print_cmd:
+        print(" ".join(cmd))
+        return 0
+    if args.gdb:
+        return debug(cmd, args)
+    os.execvp(cmd[0], cmd)
+
+
+def debug(cmd, args):
+    """QEMU waits on :1234; gdb-multiarch attaches with the symbols loaded."""
+    qemu = subprocess.Popen(cmd + ["-s", "-S"], stdin=subprocess.DEVNULL)
+    gdb = ["gdb-multiarch", "-q", "-ex", "set architecture riscv:rv64"]
+    if args.backend == "shadow" and args.symbols:
+        gdb += ["-ex", f"symbol-file {args.symbols}"]
+    if args.guest.endswith(".elf"):
+        gdb += ["-ex", f"add-symbol-file {args.guest}"]
+    gdb += ["-ex", "target remote :1234"]
+    try:
+        subprocess.call(gdb)
+    finally:
+        qemu.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+/*
+ * hart.h - per-physical-hart state.  While Umbra runs on a hart, tp points
+ * at that hart's struct hart (whose first bytes are the hart's thread-local
+ * storage, where picolibc keeps errno).
+ */
+#ifndef UMBRA_HART_H
+#define UMBRA_HART_H
+
+#include "umbra.h"
+#include "layout.h"
+
+#define HART_TLS_SIZE 64
+
+struct vcpu;
+
+struct hart {
+	uint8_t tls[HART_TLS_SIZE];   /* must stay first: tp points here */
+	unsigned long hartid;         /* the physical hart id */
+	unsigned index;               /* 0 .. nharts-1 */
+	struct vcpu *vcpu;            /* the vCPU this hart runs */
+	uint64_t stack_top;
+	uint64_t timer_armed;         /* what the real timer is set to */
+	bool probing;                 /* an exception now is expected (probe) */
+	bool probe_trapped;           /* ... and it happened */
+};
+
+static inline struct hart *hart_this(void)
+{
+	struct hart *h;
+	__asm__("mv %0, tp" : "=r"(h));
+	return h;
+}
+
+/* Set up the calling hart's struct hart and point tp at it. */
+struct hart *hart_init(unsigned index, unsigned long hartid, uint64_t stack_top);
+
+/*
+ * Run 'stmt' (one CSR access) and report whether it completed without an
+ * exception, e.g. to find out whether a CSR exists.  The exception is caught
+ * by trap_host_fault(), which skips the 4-byte instruction.
+ */
+#define HART_PROBE(stmt) ({						\
+	struct hart *__h = hart_this();					\
+	__h->probing = true;						\
+	__h->probe_trapped = false;					\
+	__asm__ volatile("" ::: "memory");				\
+	stmt;								\
+	__asm__ volatile("" ::: "memory");				\
+	__h->probing = false;						\
+	!__h->probe_trapped;						\
+})
+
+#endif

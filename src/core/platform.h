@@ -1,0 +1,41 @@
+/*
+ * platform.h - what the host device tree says about the machine Umbra runs
+ * on, read once at boot (host_fdt.c), and Umbra's own command line.
+ */
+#ifndef UMBRA_PLATFORM_H
+#define UMBRA_PLATFORM_H
+
+#include "umbra.h"
+#include "layout.h"
+
+struct platform {
+	uint64_t ram_base, ram_size;
+	unsigned nharts;
+	unsigned long hartids[MAX_HARTS];
+	uint64_t timebase_hz;
+	char isa[256];          /* riscv,isa of the boot hart */
+	char mmu_type[32];
+	uint64_t finisher_pa;   /* QEMU's sifive,test finisher, 0 if none */
+	const char *bootargs;   /* Umbra's command line (chosen/bootargs) */
+	uint64_t fdt_pa, fdt_size;
+	/* What the hart implements, found by probing its CSRs at boot. */
+	uint64_t sie_mask;        /* S-level interrupts delegated to us */
+	uint64_t scounteren_mask;
+	uint64_t senvcfg_mask;
+	uint64_t sepc_mask;       /* the spec says bit 0 is always 0; QEMU keeps it */
+	uint8_t uxl_warl[4][4];   /* sstatus.UXL after writing [new] over [old] */
+	bool has_senvcfg;
+};
+
+extern struct platform platform;
+
+/* The S-mode CSRs as OpenSBI handed them to Umbra: a guest starts with these,
+ * just as it would have if OpenSBI had started it directly. */
+struct boot_csrs {
+	uint64_t sstatus, sie, sip, scounteren, senvcfg;
+};
+extern struct boot_csrs boot_csrs;
+
+int host_fdt_parse(uint64_t fdt_pa);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * vm.c - create a virtual machine: guest RAM, the kernel image, an initrd,
+ * the guest's device tree, and its vCPUs.
+ */
+#include <string.h>
+#include "vm.h"
+#include "mm.h"
+#include "spt.h"
+#include "vcpu.h"
+#include "platform.h"
+#include "fw.h"
+
+/* The parts of the ELF64 format a loader needs (System V gABI). */
+struct elf64_ehdr {
+	uint8_t  ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+#define ELF_MACHINE_RISCV 243
+#define ELF_PT_LOAD 1
+
+/* Copy an ELF image's loadable segments to their physical addresses. */
+static int load_elf(struct vm *vm, const uint8_t *img, uint64_t size)
+{
+	const struct elf64_ehdr *eh = (const void *)img;
+
+	if (size < sizeof(*eh) || eh->ident[4] != 2 /* 64-bit */ ||
+	    eh->ident[5] != 1 /* little-endian */ || eh->machine != ELF_MACHINE_RISCV) {
+		pr_err("guest image: not a 64-bit little-endian RISC-V ELF file\n");
+		return ERR_INVAL;
+	}
+	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
+	    (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff) {
+		pr_err("guest image: bad program header table\n");
+		return ERR_INVAL;
+	}
+	const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
+	for (unsigned i = 0; i < eh->phnum; i++, ph++) {
+		if (ph->type != ELF_PT_LOAD || ph->memsz == 0)
+			continue;
+		uint8_t *dst = vm_gpa_to_hva(vm, ph->paddr, ph->memsz);
+		if (!dst || ph->filesz > ph->memsz || ph->offset > size ||
+		    ph->filesz > size - ph->offset) {
+			pr_err("guest image: segment %u (0x%lx, %lu bytes) is outside guest RAM or the file\n",
+			       i, ph->paddr, ph->memsz);
+			return ERR_RANGE;
+		}
+		memcpy(dst, img + ph->offset, ph->filesz);
+		memset(dst + ph->filesz, 0, ph->memsz - ph->filesz);
+	}
+	if (!vm_gpa_to_hva(vm, eh->entry, 4)) {
+		pr_err("guest image: entry point 0x%lx is outside guest RAM\n", eh->entry);
+		return ERR_RANGE;
+	}
+	vm->entry_gpa = eh->entry;
+	return 0;
+}
+
+/* A flat binary goes where OpenSBI would have put it. */
+static int load_flat(struct vm *vm, const uint8_t *img, uint64_t size)
+{
+	uint8_t *dst = vm_gpa_to_hva(vm, GUEST_KERNEL_GPA, size);
+	if (!dst) {
+		pr_err("guest image: %lu bytes do not fit in guest RAM at 0x%lx\n",
+		       size, GUEST_KERNEL_GPA);
+		return ERR_RANGE;
+	}
+	memcpy(dst, img, size);
+	vm->entry_gpa = GUEST_KERNEL_GPA;
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+	const uint8_t *img = mm_pa_to_va(cfg->kernel_pa);
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->exit_reason = -1;
+	if (cfg->mem_size < (4 << 20) || cfg->mem_size % (2 << 20)) {
+		pr_err("guest memory must be a multiple of 2 MiB and at least 4 MiB\n");
+		return ERR_INVAL;
+	}
+	/* 2 MiB alignment lets the guest's view map RAM with 2 MiB pages. */
+	vm->ram = mm_alloc_contig(cfg->mem_size, 2 << 20);
+	if (!vm->ram) {
+		pr_err("no room for %lu MiB of guest RAM (%lu MiB free)\n",
+		       cfg->mem_size >> 20, mm_free_bytes() >> 20);
+		return ERR_NOMEM;
+	}
+	vm->ram_gpa = GUEST_RAM_BASE;
+	vm->ram_size = cfg->mem_size;
+
+	if (cfg->kernel_size >= 4 && !memcmp(img, elf_magic, 4))
+		err = load_elf(vm, img, cfg->kernel_size);
+	else
+		err = load_flat(vm, img, cfg->kernel_size);
+	if (err)
+		return err;
+
+	/* The device tree goes in the last 2 MiB, an initrd just below it. */
+	uint64_t initrd_gpa = 0;
+	if (cfg->initrd_size) {
+		initrd_gpa = ALIGN_DOWN(vm->ram_gpa + vm->ram_size - (2 << 20) - cfg->initrd_size,
+					PAGE_SIZE);
+		void *dst = vm_gpa_to_hva(vm, initrd_gpa, cfg->initrd_size);
+		if (initrd_gpa < vm->ram_gpa + (4 << 20) || !dst) {
+			pr_err("initrd of %lu bytes does not fit in guest RAM\n", cfg->initrd_size);
+			return ERR_RANGE;
+		}
+		memcpy(dst, mm_pa_to_va(cfg->initrd_pa), cfg->initrd_size);
+	}
+	vm->nvcpus = cfg->nvcpus;
+	err = vm_build_fdt(vm, cfg, initrd_gpa);
+	if (err)
+		return err;
+
+	vm->bare_root = spt_bare_view_create(vm);
+	if (!vm->bare_root)
+		return ERR_NOMEM;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i] = vcpu_create(vm, i);
+		if (!vm->vcpus[i])
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* QEMU's test finisher: writing PASS or FAIL|(code << 16) ends QEMU. */
+#define FINISHER_PASS 0x5555
+#define FINISHER_FAIL 0x3333
+
+/*
+ * The guest powered off (or Umbra could not start it: vm == NULL).  Print
+ * the exit table and end the machine; a failure reason becomes a non-zero
+ * exit status of QEMU.
+ */
+void vm_exit(struct vm *vm, int reason)
+{
+	if (vm) {
+		console_printf("\numbra: guest powered off (%s)\n",
+			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
+		vcpu_print_stats(vm);
+	}
+	if (platform.finisher_pa) {
+		volatile uint32_t *fin = mm_map_io(platform.finisher_pa, 4);
+		if (fin)
+			*fin = reason == SBI_SRST_REASON_NONE ? FINISHER_PASS : (1 << 16) | FINISHER_FAIL;
+	}
+	fw_reset(SBI_SRST_TYPE_SHUTDOWN, (unsigned long)reason);
+	for (;;)
+		__asm__ volatile("wfi");
+}

@@ -1,0 +1,66 @@
+/*
+ * vm.h - a virtual machine: guest memory, its vCPUs, and how it was loaded.
+ *
+ * The guest-physical layout follows QEMU virt: RAM at 0x80000000, the kernel
+ * at 0x80200000 (where OpenSBI would have started it), the device tree and
+ * initrd near the top of RAM.  Guest RAM is one contiguous block of host RAM,
+ * so a guest-physical address converts to a host one by an offset, after a
+ * bounds check that is the guest's only way to name memory.
+ */
+#ifndef UMBRA_VM_H
+#define UMBRA_VM_H
+
+#include "umbra.h"
+
+#define GUEST_RAM_BASE    0x80000000UL
+#define GUEST_KERNEL_GPA  0x80200000UL
+#define VM_MAX_VCPUS      8
+
+struct vcpu;
+
+/* What to run: filled from Umbra's command line. */
+struct vm_config {
+	uint64_t kernel_pa, kernel_size;   /* the staged image in host RAM */
+	uint64_t initrd_pa, initrd_size;   /* optional */
+	uint64_t mem_size;                 /* guest RAM */
+	unsigned nvcpus;
+	const char *bootargs;              /* the guest's chosen/bootargs */
+};
+
+struct vm {
+	unsigned id;
+	uint64_t ram_gpa, ram_size;
+	uint8_t *ram;                 /* host VA of guest RAM */
+	unsigned nvcpus;
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	uint64_t entry_gpa, fdt_gpa;
+	uint64_t *bare_root;          /* the view used while the guest's satp is Bare */
+	int exit_reason;              /* -1 while running, else the SRST reason */
+};
+
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+
+/*
+ * Translate a guest-physical range to a host pointer.  NULL unless all of
+ * [gpa, gpa+len) is guest RAM: this is the check that keeps a guest inside
+ * its own memory.
+ */
+static inline void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < vm->ram_gpa || len > vm->ram_size ||
+	    gpa - vm->ram_gpa > vm->ram_size - len)
+		return NULL;
+	return vm->ram + (gpa - vm->ram_gpa);
+}
+
+/*
+ * The guest powered off with an SBI SRST reason (or Umbra could not start
+ * it: vm == NULL).  Prints the exit table and ends the machine; a failure
+ * becomes a non-zero exit status of QEMU.
+ */
+void vm_exit(struct vm *vm, int reason) __attribute__((noreturn));
+
+/* Build the guest's device tree at the top of its RAM (guest_fdt.c). */
+int vm_build_fdt(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * umbra.h - things every Umbra source file uses: fixed-width types, the
+ * console, panic, and a few tiny helpers.
+ */
+#ifndef UMBRA_H
+#define UMBRA_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "riscv.h"
+#include "errors.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Console output (src/core/console.c), formatted by picolibc's vsnprintf. */
+void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_puts(const char *s);
+#define pr_info(...)  console_printf("umbra: " __VA_ARGS__)
+#define pr_err(...)   console_printf("umbra: error: " __VA_ARGS__)
+
+/* A broken Umbra invariant: report and stop the machine. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+#define ASSERT(c) do { if (!(c)) panic("%s:%d: assertion '%s' failed", __FILE__, __LINE__, #c); } while (0)
+
+/* CSR access by name: csr_read(sstatus), csr_write(stvec, x), ... */
+#define csr_read(csr) ({ uint64_t __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
+#define csr_write(csr, val) ({ __asm__ volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#define csr_set(csr, val)   ({ __asm__ volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#define csr_clear(csr, val) ({ __asm__ volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+
+#endif

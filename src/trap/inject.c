@@ -1,0 +1,57 @@
+/*
+ * inject.c - delivering a trap to the guest, and switching its privilege.
+ *
+ * The guest's traps do not reach it by themselves: they come to Umbra
+ * (the guest really runs in U-mode, and Umbra owns stvec).  When the guest
+ * should see a trap, Umbra performs on the virtual hart exactly the steps
+ * the hardware performs on a real one when it takes a trap into S-mode
+ * (privileged spec, "Supervisor Trap Handling").
+ */
+#include "trap_internal.h"
+#include "platform.h"
+
+void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	struct vcpu_csrs *c = &v->csr;
+	uint64_t s = c->sstatus;
+
+	/* 1. scause says why: the interrupt bit and the exception or interrupt code. */
+	c->scause = cause;
+	/* 2. sepc says where: the instruction that trapped, or for an
+	 *    interrupt the instruction that would have run next. */
+	c->sepc = v->tf.pc;
+	/* 3. stval holds the faulting address or instruction bits, or 0. */
+	c->stval = tval;
+	/* 4. SPP remembers the privilege the trap came from. */
+	s = v->mode == PRV_S ? s | SSTATUS_SPP : s & ~SSTATUS_SPP;
+	/* 5. SPIE remembers SIE, and SIE is cleared: the handler starts with
+	 *    interrupts off. */
+	s = s & SSTATUS_SIE ? s | SSTATUS_SPIE : s & ~SSTATUS_SPIE;
+	s &= ~SSTATUS_SIE;
+	c->sstatus = s;
+	/* 6. The hart enters S-mode. */
+	vcpu_set_mode(v, PRV_S);
+	/* 7. pc = stvec's BASE; in vectored mode an interrupt goes to BASE + 4 * cause. */
+	v->tf.pc = c->stvec & ~STVEC_MODE_MASK;
+	if ((c->stvec & STVEC_MODE_MASK) == STVEC_MODE_VECTORED && (cause & CAUSE_INTERRUPT))
+		v->tf.pc += 4 * (cause & ~CAUSE_INTERRUPT);
+	v->stats.injected++;
+}
+
+/*
+ * Both virtual privileges run in real U-mode; what differs is what the real
+ * hart must let through.  Counters (cycle, time, instret) are readable in
+ * virtual S-mode as far as the machine allows, and in virtual U-mode only
+ * as far as the guest's own scounteren allows too.
+ */
+void vcpu_set_mode(struct vcpu *v, unsigned mode)
+{
+	v->mode = mode;
+	csr_write(scounteren, mode == PRV_U ? v->csr.scounteren & platform.scounteren_mask
+					    : platform.scounteren_mask);
+	/* U-mode's XLEN is the guest's sstatus.UXL in virtual U-mode; the guest
+	 * kernel itself always runs with the XLEN Umbra was started with. */
+	uint64_t uxl = mode == PRV_U ? v->csr.sstatus & SSTATUS_UXL : boot_csrs.sstatus & SSTATUS_UXL;
+	if ((csr_read(sstatus) & SSTATUS_UXL) != uxl)
+		csr_write(sstatus, (csr_read(sstatus) & ~SSTATUS_UXL) | uxl);
+}

@@ -1,0 +1,87 @@
+/*
+ * irq.c - the guest's interrupts: its virtual sip, the virtual timer, and
+ * the rule that decides when an interrupt is taken.
+ */
+#include "trap_internal.h"
+#include "platform.h"
+#include "hart.h"
+#include "fw.h"
+
+static inline uint64_t time_now(void)
+{
+	return csr_read(time);
+}
+
+/* Program the real timer of this hart, if it is not already set so. */
+static void hart_timer_set(struct hart *h, uint64_t when)
+{
+	if (h->timer_armed != when) {
+		h->timer_armed = when;
+		fw_set_timer(when);
+	}
+}
+
+/* sip as the guest sees it: SSIP as software wrote it, STIP and SEIP as the
+ * timer and devices drive them, masked to what the machine delegates. */
+uint64_t vcpu_sip(struct vcpu *v)
+{
+	return ((v->csr.sip & SIP_SSIP) | v->irq_lines) & platform.sie_mask;
+}
+
+/*
+ * SBI set_timer: the guest's timer interrupt is pending from 'deadline' on.
+ * Setting a new deadline clears a pending one.  Each hart's single real
+ * timer is multiplexed: it is armed for the deadline of the vCPU it runs.
+ */
+void vcpu_set_timer(struct vcpu *v, uint64_t deadline)
+{
+	v->timer_deadline = deadline;
+	v->irq_lines &= ~SIP_STIP;
+	vcpu_poll_timer(v);
+}
+
+/* Raise STIP once the deadline has passed; otherwise arm the real timer. */
+void vcpu_poll_timer(struct vcpu *v)
+{
+	if (time_now() >= v->timer_deadline) {
+		v->irq_lines |= SIP_STIP;
+		hart_timer_set(v->hart, ~0UL);	/* disarmed: clears the real STIP */
+	} else {
+		hart_timer_set(v->hart, v->timer_deadline);
+	}
+}
+
+/*
+ * Take a pending interrupt if the virtual hart would.  An S-level interrupt
+ * is taken when it is pending in sip and enabled in sie, and either the hart
+ * runs below S (U-mode: always enabled) or sstatus.SIE is set.  Several at
+ * once are taken in the fixed priority order SEI, SSI, STI.
+ */
+void vcpu_deliver_interrupts(struct vcpu *v)
+{
+	static const uint8_t priority[] = { IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER };
+	uint64_t ready = vcpu_sip(v) & v->csr.sie;
+
+	if (!ready || (v->mode == PRV_S && !(v->csr.sstatus & SSTATUS_SIE)))
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(priority); i++) {
+		if (ready & BIT(priority[i])) {
+			vcpu_inject_trap(v, CAUSE_INTERRUPT | priority[i], 0);
+			return;
+		}
+	}
+}
+
+/*
+ * wfi: sleep until an interrupt is pending and enabled in sie, whether or
+ * not sstatus.SIE would let it be taken.  Umbra sleeps in a real wfi (it runs
+ * with sstatus.SIE = 0, so the real interrupt wakes it without trapping).
+ */
+void vcpu_wait_for_interrupt(struct vcpu *v)
+{
+	while (!(vcpu_sip(v) & v->csr.sie)) {
+		v->stats.wfi_sleeps++;
+		__asm__ volatile("wfi");
+		vcpu_poll_timer(v);
+	}
+}

@@ -1,0 +1,355 @@
+/*
+ * sbi.c - the Supervisor Binary Interface as the guest sees it.
+ *
+ * A guest kernel calls its firmware with ecall: a7 = extension id, a6 =
+ * function id, a0..a5 = arguments; the answer is a0 = error, a1 = value.
+ * Natively OpenSBI would answer; under Umbra the ecall traps to Umbra
+ * (the guest runs in U-mode) and Umbra is the guest's SBI implementation.
+ * The legacy v0.1 extensions (ids 0x00-0x08) return only a0.
+ */
+#include <string.h>
+#include "trap_internal.h"
+#include "platform.h"
+#include "vm.h"
+#include "fw.h"
+
+#define SBI_SPEC_VERSION   ((2UL << 24) | 0)   /* 2.0: major in bits 30:24 */
+#define SBI_IMPL_ID_UMBRA  0x554d4252UL        /* "UMBR" */
+#define SBI_IMPL_VERSION   1
+
+struct sbi_call {
+	unsigned long fid;
+	unsigned long arg[6];
+	long error;          /* returned in a0 */
+	long value;          /* returned in a1 (not for legacy calls) */
+};
+
+struct sbi_ext {
+	unsigned long id;
+	const char *name;
+	bool legacy;
+	enum trap_outcome (*handler)(struct vcpu *v, struct sbi_call *c);
+};
+
+static const struct sbi_ext *sbi_find(unsigned long id);
+
+/* ---- Hart masks ---------------------------------------------------------- */
+
+/*
+ * The harts an IPI or remote fence is for: bit i of 'mask' names hart
+ * base + i, and base = -1 names every hart.  Returns the set as a bit mask
+ * of vCPU ids, or -1 if it names a hart the VM does not have.
+ */
+static long sbi_hart_set(struct vm *vm, unsigned long mask, unsigned long base)
+{
+	unsigned long all = (1UL << vm->nvcpus) - 1;
+	if (base == ~0UL)
+		return (long)all;
+	if (base >= vm->nvcpus)
+		return mask ? -1 : 0;
+	if (base + 64 > vm->nvcpus && (mask >> (vm->nvcpus - base)))
+		return -1;
+	return (long)((mask << base) & all);
+}
+
+static void sbi_send_ipis(struct vm *vm, unsigned long set)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (set & (1UL << i))
+			vm->vcpus[i]->csr.sip |= SIP_SSIP;
+}
+
+/* A remote fence for the harts in 'set'.  There is one hart per VM here, and
+ * the Bare view never changes, so fence.i on this hart is all there is. */
+static void sbi_remote_fence(unsigned long set)
+{
+	if (set)
+		__asm__ volatile("fence.i" ::: "memory");
+}
+
+/* ---- BASE ------------------------------------------------------------------ */
+
+static enum trap_outcome sbi_base(struct vcpu *v, struct sbi_call *c)
+{
+	(void)v;
+	switch (c->fid) {
+	case SBI_BASE_GET_SPEC_VERSION: c->value = SBI_SPEC_VERSION; break;
+	case SBI_BASE_GET_IMPL_ID:      c->value = SBI_IMPL_ID_UMBRA; break;
+	case SBI_BASE_GET_IMPL_VERSION: c->value = SBI_IMPL_VERSION; break;
+	case SBI_BASE_PROBE_EXT:        c->value = sbi_find(c->arg[0]) != NULL; break;
+	/* The machine's identity registers, as the firmware reports them. */
+	case SBI_BASE_GET_MVENDORID:
+	case SBI_BASE_GET_MARCHID:
+	case SBI_BASE_GET_MIMPID:       c->value = fw_base(c->fid); break;
+	default:                        c->error = SBI_ERR_NOT_SUPPORTED; break;
+	}
+	return TRAP_NEXT;
+}
+
+/* ---- TIME, IPI, RFENCE ------------------------------------------------------- */
+
+static enum trap_outcome sbi_time(struct vcpu *v, struct sbi_call *c)
+{
+	if (c->fid != SBI_TIME_SET_TIMER)
+		c->error = SBI_ERR_NOT_SUPPORTED;
+	else
+		vcpu_set_timer(v, c->arg[0]);
+	return TRAP_NEXT;
+}
+
+static enum trap_outcome sbi_ipi(struct vcpu *v, struct sbi_call *c)
+{
+	long set = sbi_hart_set(v->vm, c->arg[0], c->arg[1]);
+	if (c->fid != SBI_IPI_SEND_IPI)
+		c->error = SBI_ERR_NOT_SUPPORTED;
+	else if (set < 0)
+		c->error = SBI_ERR_INVALID_PARAM;
+	else
+		sbi_send_ipis(v->vm, set);
+	return TRAP_NEXT;
+}
+
+static enum trap_outcome sbi_rfence(struct vcpu *v, struct sbi_call *c)
+{
+	long set = sbi_hart_set(v->vm, c->arg[0], c->arg[1]);
+	/* Functions 3-6 fence the H extension's translations: a guest has none. */
+	if (c->fid > SBI_RFENCE_SFENCE_VMA_ASID)
+		c->error = SBI_ERR_NOT_SUPPORTED;
+	else if (set < 0)
+		c->error = SBI_ERR_INVALID_PARAM;
+	else
+		sbi_remote_fence(set);
+	return TRAP_NEXT;
+}
+
+/* ---- HSM: hart state management ----------------------------------------------- */
+
+static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
+{
+	struct vm *vm = v->vm;
+	unsigned long hart = c->arg[0];
+
+	switch (c->fid) {
+	case SBI_HSM_HART_START:
+		if (hart >= vm->nvcpus)
+			c->error = SBI_ERR_INVALID_PARAM;
+		else if (vm->vcpus[hart]->state != VCPU_STOPPED)
+			c->error = SBI_ERR_ALREADY_AVAILABLE;
+		else
+			c->error = SBI_ERR_FAILED;  /* one vCPU per VM for now */
+		return TRAP_NEXT;
+	case SBI_HSM_HART_STOP:
+		v->state = VCPU_STOPPED;
+		return TRAP_STOP;
+	case SBI_HSM_HART_STATUS:
+		if (hart >= vm->nvcpus)
+			c->error = SBI_ERR_INVALID_PARAM;
+		else
+			c->value = vm->vcpus[hart]->state == VCPU_STOPPED ? SBI_HSM_STATE_STOPPED
+				 : vm->vcpus[hart]->state == VCPU_SUSPENDED ? SBI_HSM_STATE_SUSPENDED
+				 : SBI_HSM_STATE_STARTED;
+		return TRAP_NEXT;
+	case SBI_HSM_HART_SUSPEND: {
+		unsigned long type = c->arg[0];
+		if (type != SBI_HSM_SUSPEND_RETENTIVE && type != SBI_HSM_SUSPEND_NON_RETENTIVE) {
+			c->error = SBI_ERR_INVALID_PARAM;
+			return TRAP_NEXT;
+		}
+		if (type == SBI_HSM_SUSPEND_NON_RETENTIVE && !vm_gpa_to_hva(vm, c->arg[1], 4)) {
+			c->error = SBI_ERR_INVALID_ADDRESS;
+			return TRAP_NEXT;
+		}
+		/* Suspended until an interrupt is pending and enabled in sie. */
+		v->state = VCPU_SUSPENDED;
+		vcpu_wait_for_interrupt(v);
+		v->state = VCPU_RUNNING;
+		if (type == SBI_HSM_SUSPEND_RETENTIVE)
+			return TRAP_NEXT;
+		/* Non-retentive: resume like a hart that was started, at
+		 * resume_addr in S-mode with satp = 0 and interrupts off. */
+		v->tf.pc = c->arg[1];
+		v->tf.x[10] = v->id;
+		v->tf.x[11] = c->arg[2];
+		v->csr.satp = 0;
+		v->csr.sstatus &= ~SSTATUS_SIE;
+		vcpu_set_mode(v, PRV_S);
+		return TRAP_RESUME;
+	}
+	default:
+		c->error = SBI_ERR_NOT_SUPPORTED;
+		return TRAP_NEXT;
+	}
+}
+
+/* ---- SRST: system reset --------------------------------------------------------- */
+
+static enum trap_outcome sbi_srst(struct vcpu *v, struct sbi_call *c)
+{
+	unsigned long type = c->arg[0], reason = c->arg[1];
+
+	if (c->fid != SBI_SRST_RESET) {
+		c->error = SBI_ERR_NOT_SUPPORTED;
+		return TRAP_NEXT;
+	}
+	if (type > SBI_SRST_TYPE_WARM_REBOOT || reason > SBI_SRST_REASON_SYSFAIL) {
+		c->error = SBI_ERR_INVALID_PARAM;
+		return TRAP_NEXT;
+	}
+	if (type == SBI_SRST_TYPE_SHUTDOWN)
+		vm_exit(v->vm, (int)reason);
+	/* A reboot restarts the machine: Umbra starts again and reloads the
+	 * guest from its staged image. */
+	vcpu_print_stats(v->vm);
+	fw_reset(type, reason);
+	c->error = SBI_ERR_FAILED;
+	return TRAP_NEXT;
+}
+
+/* ---- DBCN: debug console ---------------------------------------------------------- */
+
+static enum trap_outcome sbi_dbcn(struct vcpu *v, struct sbi_call *c)
+{
+	unsigned long n = c->arg[0];
+	uint8_t *buf;
+
+	switch (c->fid) {
+	case SBI_DBCN_WRITE:
+	case SBI_DBCN_READ:
+		/* The buffer is guest-physical: arg1 low bits, arg2 high bits. */
+		buf = c->arg[2] ? NULL : vm_gpa_to_hva(v->vm, c->arg[1], n);
+		if (!buf) {
+			c->error = SBI_ERR_INVALID_PARAM;
+			break;
+		}
+		if (c->fid == SBI_DBCN_WRITE) {
+			for (unsigned long i = 0; i < n; i++)
+				fw_putchar(buf[i]);
+			c->value = (long)n;
+		} else {
+			unsigned long got = 0;
+			int ch;
+			while (got < n && (ch = fw_getchar()) >= 0)
+				buf[got++] = (uint8_t)ch;
+			c->value = (long)got;
+		}
+		break;
+	case SBI_DBCN_WRITE_BYTE:
+		fw_putchar((uint8_t)c->arg[0]);
+		break;
+	default:
+		c->error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	}
+	return TRAP_NEXT;
+}
+
+/* ---- Legacy v0.1 extensions: one function each, result in a0 only ------------------ */
+
+/* Legacy IPI and fence calls pass a pointer to the hart mask. */
+static long legacy_hart_set(struct vcpu *v, unsigned long mask_ptr)
+{
+	if (!mask_ptr)
+		return (long)((1UL << v->vm->nvcpus) - 1);
+	const unsigned long *mask = vm_gpa_to_hva(v->vm, mask_ptr, sizeof(*mask));
+	return mask ? sbi_hart_set(v->vm, *mask, 0) : -1;
+}
+
+static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
+{
+	long set;
+	int ch;
+
+	switch (c->fid) {   /* for legacy calls fid holds the extension id */
+	case SBI_EXT_LEGACY_SET_TIMER:
+		vcpu_set_timer(v, c->arg[0]);
+		break;
+	case SBI_EXT_LEGACY_CONSOLE_PUTCHAR:
+		fw_putchar((int)c->arg[0]);
+		break;
+	case SBI_EXT_LEGACY_CONSOLE_GETCHAR:
+		ch = fw_getchar();
+		c->error = ch;
+		break;
+	case SBI_EXT_LEGACY_CLEAR_IPI:
+		v->csr.sip &= ~SIP_SSIP;
+		break;
+	case SBI_EXT_LEGACY_SEND_IPI:
+	case SBI_EXT_LEGACY_REMOTE_FENCE_I:
+	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
+	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
+		set = legacy_hart_set(v, c->arg[0]);
+		if (set < 0)
+			c->error = SBI_ERR_INVALID_PARAM;
+		else if (c->fid == SBI_EXT_LEGACY_SEND_IPI)
+			sbi_send_ipis(v->vm, set);
+		else
+			sbi_remote_fence(set);
+		break;
+	case SBI_EXT_LEGACY_SHUTDOWN:
+		vm_exit(v->vm, SBI_SRST_REASON_NONE);
+	}
+	return TRAP_NEXT;
+}
+
+static const struct sbi_ext sbi_exts[] = {
+	{ SBI_EXT_BASE,   "base",   false, sbi_base },
+	{ SBI_EXT_TIME,   "time",   false, sbi_time },
+	{ SBI_EXT_IPI,    "ipi",    false, sbi_ipi },
+	{ SBI_EXT_RFENCE, "rfence", false, sbi_rfence },
+	{ SBI_EXT_HSM,    "hsm",    false, sbi_hsm },
+	{ SBI_EXT_SRST,   "srst",   false, sbi_srst },
+	{ SBI_EXT_DBCN,   "dbcn",   false, sbi_dbcn },
+	{ SBI_EXT_LEGACY_SET_TIMER,       "legacy set_timer",   true, sbi_legacy },
+	{ SBI_EXT_LEGACY_CONSOLE_PUTCHAR, "legacy putchar",     true, sbi_legacy },
+	{ SBI_EXT_LEGACY_CONSOLE_GETCHAR, "legacy getchar",     true, sbi_legacy },
+	{ SBI_EXT_LEGACY_CLEAR_IPI,       "legacy clear_ipi",   true, sbi_legacy },
+	{ SBI_EXT_LEGACY_SEND_IPI,        "legacy send_ipi",    true, sbi_legacy },
+	{ SBI_EXT_LEGACY_REMOTE_FENCE_I,  "legacy fence_i",     true, sbi_legacy },
+	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA, "legacy sfence_vma", true, sbi_legacy },
+	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, "legacy sfence_vma_asid", true, sbi_legacy },
+	{ SBI_EXT_LEGACY_SHUTDOWN,        "legacy shutdown",    true, sbi_legacy },
+};
+_Static_assert(ARRAY_SIZE(sbi_exts) < STATS_SBI_SLOTS, "stats slots");
+#define SBI_STATS_UNKNOWN ARRAY_SIZE(sbi_exts)
+
+static const struct sbi_ext *sbi_find(unsigned long id)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(sbi_exts); i++)
+		if (sbi_exts[i].id == id)
+			return &sbi_exts[i];
+	return NULL;
+}
+
+const char *sbi_stats_name(unsigned slot)
+{
+	return slot < ARRAY_SIZE(sbi_exts) ? sbi_exts[slot].name
+	     : slot == SBI_STATS_UNKNOWN ? "unknown" : NULL;
+}
+
+/* An ecall from virtual S-mode: the guest calls its SBI. */
+enum trap_outcome sbi_handle(struct vcpu *v)
+{
+	uint64_t *x = v->tf.x;
+	const struct sbi_ext *ext = sbi_find(x[17]);
+	struct sbi_call c = {
+		.fid = x[16],
+		.arg = { x[10], x[11], x[12], x[13], x[14], x[15] },
+	};
+
+	if (!ext) {
+		v->stats.sbi[SBI_STATS_UNKNOWN]++;
+		x[10] = (uint64_t)SBI_ERR_NOT_SUPPORTED;
+		x[11] = 0;
+		return TRAP_NEXT;
+	}
+	v->stats.sbi[ext - sbi_exts]++;
+	if (ext->legacy)
+		c.fid = ext->id;
+	enum trap_outcome out = ext->handler(v, &c);
+	if (out == TRAP_NEXT) {
+		x[10] = (uint64_t)c.error;
+		if (!ext->legacy)
+			x[11] = (uint64_t)c.value;
+	}
+	return out;
+}

@@ -1,0 +1,51 @@
+/*
+ * trap_internal.h - what the files of src/trap share with each other.
+ * Nothing outside src/trap includes it.
+ */
+#ifndef UMBRA_TRAP_INTERNAL_H
+#define UMBRA_TRAP_INTERNAL_H
+
+#include "vcpu.h"
+#include "vm.h"
+
+/*
+ * What a handler did.  Only the dispatcher moves the guest's pc, and only
+ * for TRAP_NEXT, by the length of the instruction that trapped.
+ */
+enum trap_outcome {
+	TRAP_NEXT,     /* emulated: continue after the trapping instruction */
+	TRAP_RESUME,   /* continue at tf.pc as it now stands (retry, or the
+			  handler redirected the guest: sret, an injected trap) */
+	TRAP_STOP,     /* the vCPU stopped (SBI HSM stop, SRST) */
+};
+
+static inline struct vcpu *tf_vcpu(struct trap_frame *tf)
+{
+	return (struct vcpu *)tf;
+}
+
+/* inject.c: deliver a trap to the guest as the hardware would. */
+void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval);
+/* inject.c: change the virtual privilege level (and what follows from it). */
+void vcpu_set_mode(struct vcpu *v, unsigned mode);
+
+/* irq.c: virtual interrupts and the virtual timer. */
+uint64_t vcpu_sip(struct vcpu *v);
+void vcpu_deliver_interrupts(struct vcpu *v);
+void vcpu_set_timer(struct vcpu *v, uint64_t deadline);
+void vcpu_poll_timer(struct vcpu *v);
+void vcpu_wait_for_interrupt(struct vcpu *v);
+
+/* csr.c: one read-modify-write of a virtual CSR. */
+enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in);
+void vcsr_init(struct vcpu *v);
+const char *vcsr_stats_name(unsigned slot);
+
+/* sbi.c: the SBI implementation the guest calls with ecall. */
+enum trap_outcome sbi_handle(struct vcpu *v);
+const char *sbi_stats_name(unsigned slot);
+
+/* insn.c: privileged instructions other than CSR accesses. */
+enum trap_outcome insn_emulate(struct vcpu *v, const struct decode_insn *in);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * vcpu.c - creating a vCPU, entering the guest, and the end of a guest's
+ * life: the exit table and the power-off.
+ */
+#include <string.h>
+#include "trap_internal.h"
+#include "platform.h"
+#include "hart.h"
+#include "mm.h"
+#include "vm.h"
+#include "spt.h"
+#include "fw.h"
+
+static struct vcpu vcpu_pool[MAX_HARTS];
+static unsigned vcpu_count;
+
+struct vcpu *vcpu_create(struct vm *vm, unsigned id)
+{
+	if (vcpu_count == ARRAY_SIZE(vcpu_pool))
+		return NULL;
+	struct vcpu *v = &vcpu_pool[vcpu_count++];
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->state = id == 0 ? VCPU_RUNNING : VCPU_STOPPED;
+	v->mode = PRV_S;
+	vcsr_init(v);
+	/* OpenSBI points stvec at the kernel's entry before starting it. */
+	v->csr.stvec = vm->entry_gpa;
+	/* The timer starts as OpenSBI left it: pending if STIP was. */
+	v->timer_deadline = boot_csrs.sip & SIP_STIP ? 0 : ~0UL;
+	/* The boot protocol: a0 = hart id, a1 = device tree, pc = entry. */
+	v->tf.x[10] = id;
+	v->tf.x[11] = vm->fdt_gpa;
+	v->tf.pc = vm->entry_gpa;
+	v->view_satp = spt_satp(&pt_sv39, vm->bare_root, 0);
+	return v;
+}
+
+extern void trap_return(struct trap_frame *tf) __attribute__((noreturn));
+
+void vcpu_run(struct vcpu *v)
+{
+	struct hart *h = hart_this();
+
+	v->hart = h;
+	h->vcpu = v;
+	v->tf.host_sp = h->stack_top;
+	v->tf.host_tp = (uint64_t)h;
+	vcpu_set_mode(v, v->mode);
+	vcpu_poll_timer(v);
+
+	/* sret will drop to U-mode (SPP = 0); the real SIE stays 0 in Umbra. */
+	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
+	csr_write(satp, v->view_satp);
+	__asm__ volatile("sfence.vma" ::: "memory");
+	trap_return(&v->tf);
+}
+
+/* ---- The exit table ----------------------------------------------------------- */
+
+static const char *const exception_names[CAUSE_EXCEPTION_COUNT] = {
+	[CAUSE_MISALIGNED_FETCH] = "misaligned fetch",
+	[CAUSE_FETCH_ACCESS] = "fetch access fault",
+	[CAUSE_ILLEGAL_INSTRUCTION] = "illegal instruction",
+	[CAUSE_BREAKPOINT] = "breakpoint",
+	[CAUSE_MISALIGNED_LOAD] = "misaligned load",
+	[CAUSE_LOAD_ACCESS] = "load access fault",
+	[CAUSE_MISALIGNED_STORE] = "misaligned store",
+	[CAUSE_STORE_ACCESS] = "store access fault",
+	[CAUSE_USER_ECALL] = "ecall",
+	[CAUSE_FETCH_PAGE_FAULT] = "fetch page fault",
+	[CAUSE_LOAD_PAGE_FAULT] = "load page fault",
+	[CAUSE_STORE_PAGE_FAULT] = "store page fault",
+};
+
+static const char *const interrupt_names[16] = {
+	[IRQ_S_SOFT] = "software interrupt",
+	[IRQ_S_TIMER] = "timer interrupt",
+	[IRQ_S_EXT] = "external interrupt",
+};
+
+static void stats_row(const char *group, const char *name, uint64_t n)
+{
+	if (n)
+		console_printf("  %-12s %-24s %10lu\n", group, name, n);
+}
+
+void vcpu_print_stats(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
+		console_printf("umbra: exits of vCPU %u: %lu (traps injected into the guest: %lu, wfi sleeps: %lu)\n",
+			       i, s->exits, s->injected, s->wfi_sleeps);
+		for (unsigned c = 0; c < ARRAY_SIZE(s->exception); c++)
+			stats_row("exception", exception_names[c] ? exception_names[c] : "other", s->exception[c]);
+		for (unsigned c = 0; c < ARRAY_SIZE(s->interrupt); c++)
+			stats_row("interrupt", interrupt_names[c] ? interrupt_names[c] : "other", s->interrupt[c]);
+		for (unsigned c = 1; c < ARRAY_SIZE(s->insn); c++)
+			stats_row("instruction", decode_op_name(c), s->insn[c]);
+		for (unsigned c = 0; vcsr_stats_name(c); c++)
+			stats_row("csr", vcsr_stats_name(c), s->csr[c]);
+		for (unsigned c = 0; sbi_stats_name(c); c++)
+			stats_row("sbi", sbi_stats_name(c), s->sbi[c]);
+	}
+}

@@ -1,0 +1,56 @@
+"""Run a guest natively or under Umbra and collect what it printed.
+
+The same run script users call (scripts/run.py, behind `make run`) is used,
+so the tests exercise what users run.
+"""
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+PYTHON = "/usr/bin/python3"
+
+# A test guest's own output: from "TEST <name>: start" to its verdict line.
+_SECTION = re.compile(r"^TEST (\w+): start$.*?^TEST \1: (?:PASS|FAIL[^\n]*)$",
+                      re.M | re.S)
+
+
+class Run:
+    def __init__(self, returncode, output):
+        self.returncode = returncode
+        self.output = output
+
+    def section(self):
+        """The guest's own lines, without firmware or hypervisor banners."""
+        m = _SECTION.search(self.output)
+        return m.group(0) if m else ""
+
+    def verdict(self):
+        m = re.search(r"^TEST \w+: (PASS|FAIL.*)$", self.output, re.M)
+        return m.group(1) if m else None
+
+
+def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
+    cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"), "--guest", guest,
+           "--backend", backend, "--cpu", cpu,
+           "--umbra", os.path.join(BUILD, "umbra.bin"), *extra]
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
+    out = p.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
+    return Run(p.returncode, out)
+
+
+def guest_path(name):
+    return os.path.join(BUILD, "guests", name + ".elf")
+
+
+def guest_names():
+    """The differential test guests: every guests/<name>/ with a TEST line."""
+    names = []
+    gdir = os.path.join(ROOT, "guests")
+    for name in sorted(os.listdir(gdir)):
+        src = os.path.join(gdir, name, name + ".c")
+        if os.path.isfile(src) and "test_begin(" in open(src).read():
+            names.append(name)
+    return names

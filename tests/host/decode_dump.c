@@ -1,0 +1,59 @@
+/*
+ * decode_dump.c - host helper for decode_asm_check.py: reads instruction
+ * words as hex (whitespace separated, from the arguments or, if there are
+ * none, from stdin) and prints what decode_insn() makes of each, one line
+ * per word, in a fixed key=value form:
+ *
+ *   raw=0x30059573 ret=0 op=csrrw len=4 cls=csr rd=10 rs1=11 rs2=0 \
+ *       csr=0x300 csr_imm=0 imm=0 width=0 signed=0 fp=0
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "decode.h"
+
+static const char *const class_names[] = {
+	[DECODE_CLASS_NONE] = "none",
+	[DECODE_CLASS_CSR] = "csr",
+	[DECODE_CLASS_SYSTEM] = "system",
+	[DECODE_CLASS_FENCE] = "fence",
+	[DECODE_CLASS_HLS] = "hls",
+	[DECODE_CLASS_LOAD] = "load",
+	[DECODE_CLASS_STORE] = "store",
+};
+
+static int dump(const char *word)
+{
+	struct decode_insn d;
+	char *end;
+	unsigned long v = strtoul(word, &end, 16);
+	int ret;
+
+	if (*word == '\0' || *end != '\0' || v > 0xffffffffUL) {
+		fprintf(stderr, "decode_dump: bad hex word '%s'\n", word);
+		return 1;
+	}
+	ret = decode_insn((uint32_t)v, &d);
+	printf("raw=0x%08lx ret=%d op=%s len=%u cls=%s rd=%u rs1=%u rs2=%u "
+	       "csr=0x%03x csr_imm=%d imm=%" PRId64 " width=%u signed=%d fp=%d\n",
+	       v, ret, decode_op_name(d.op), d.len, class_names[d.cls],
+	       d.rd, d.rs1, d.rs2, d.csr, d.csr_imm, d.imm, d.width,
+	       d.is_signed, d.fp);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char buf[64];
+	int bad = 0;
+
+	if (argc > 1) {
+		for (int i = 1; i < argc; i++)
+			bad |= dump(argv[i]);
+		return bad;
+	}
+	while (scanf("%63s", buf) == 1)
+		bad |= dump(buf);
+	return bad;
+}

@@ -1,0 +1,22 @@
+"""Host unit tests: Umbra's pure parts (instruction decoding, CSR WARL rules)
+compiled for the host and driven from tables; see tests/host/."""
+import os
+import subprocess
+
+from guestrun import BUILD, PYTHON, ROOT
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    out = p.stdout.decode()
+    assert p.returncode == 0, out
+    assert " 0 failed" in out, out
+    return out
+
+
+def test_decode_table():
+    run([os.path.join(BUILD, "host", "test_decode")])
+
+
+def test_decode_against_gnu_assembler():
+    run([PYTHON, os.path.join(ROOT, "tests", "host", "decode_asm_check.py")])
