@@ -27,10 +27,23 @@ void console_puts(const char *s);
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #define ASSERT(c) do { if (!(c)) panic("%s:%d: assertion '%s' failed", __FILE__, __LINE__, #c); } while (0)
 
-/* CSR access by name: csr_read(sstatus), csr_write(stvec, x), ... */
+/*
+ * CSR access by name: csr_read(sstatus), csr_write(stvec, x), ...
+ * Host unit tests (tests/host/) compile Umbra's pure logic with
+ * UMBRA_HOST_TEST and supply a simulated hart's CSRs instead.
+ */
+#ifdef UMBRA_HOST_TEST
+uint64_t host_csr_read(const char *name);
+void host_csr_write(const char *name, uint64_t val);
+#define csr_read(csr)       host_csr_read(#csr)
+#define csr_write(csr, val) host_csr_write(#csr, (uint64_t)(val))
+#define csr_set(csr, val)   host_csr_write(#csr, host_csr_read(#csr) | (uint64_t)(val))
+#define csr_clear(csr, val) host_csr_write(#csr, host_csr_read(#csr) & ~(uint64_t)(val))
+#else
 #define csr_read(csr) ({ uint64_t __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
 #define csr_write(csr, val) ({ __asm__ volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
 #define csr_set(csr, val)   ({ __asm__ volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
 #define csr_clear(csr, val) ({ __asm__ volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#endif
 
 #endif
