@@ -7,9 +7,17 @@
 #include <stdio.h>
 #include "../lib/guest.h"
 
-/* Physical addresses where QEMU virt has neither RAM nor a device. */
+/*
+ * Physical addresses where QEMU virt has neither RAM nor a device.  The
+ * last two are where a hypervisor may keep itself (Umbra's window is the
+ * top 1 GiB of the address space): a guest must see nothing there either.
+ */
 #define NOWHERE_LOW  0x0UL
 #define NOWHERE_HIGH 0x400000000000UL
+#define NOWHERE_TOP  0xffffffffc0200000UL
+#define NOWHERE_LAST 0xfffffffffffff000UL
+static const unsigned long nowhere[] = { NOWHERE_LOW, NOWHERE_HIGH, NOWHERE_TOP, NOWHERE_LAST };
+#define N_NOWHERE (sizeof(nowhere) / sizeof(nowhere[0]))
 
 static void show(const char *what, trap_fn fn, const struct trap_record *t)
 {
@@ -126,11 +134,11 @@ static const char *kind_name[] = { "load", "store", "AMO" };
 
 static void test_access_faults(void)
 {
-	static const unsigned long where[] = { NOWHERE_LOW, NOWHERE_HIGH };
+	const unsigned long *where = nowhere;
 	char what[48];
 
 	cprintf("-- access faults\n");
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < N_NOWHERE; w++) {
 		for (unsigned i = 0; i < N_MEM_OPS; i++) {
 			const struct mem_op *op = &mem_ops[i];
 			struct trap_record t;
@@ -152,10 +160,10 @@ static void test_access_faults(void)
 /* ---- Instruction fetch from nowhere ------------------------------------------ */
 static void test_fetch_faults(void)
 {
-	static const unsigned long where[] = { NOWHERE_LOW, NOWHERE_HIGH };
+	const unsigned long *where = nowhere;
 
 	cprintf("-- fetch access faults\n");
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < N_NOWHERE; w++) {
 		struct trap_record t;
 		char what[48];
 
