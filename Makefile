@@ -44,9 +44,17 @@ GUEST_LIB    := $(wildcard guests/lib/*.c guests/lib/*.S)
 GUEST_NAMES  := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.c)))))
 GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES)))
 
-# ---- Host unit tests ---------------------------------------------------------------
-HOST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Isrc/include -Isrc/decode
-HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump
+# ---- Host unit tests ----------------------------------------------------------------
+# Umbra's pure parts compiled for the host (UMBRA_HOST_TEST: a simulated hart's
+# CSRs, see src/include/umbra.h), each test with the sources it exercises.
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
+	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
+HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
+	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk
+HOST_SRCS_test_decode := src/decode/decode.c
+HOST_SRCS_decode_dump := src/decode/decode.c
+HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
+HOST_SRCS_test_walk   := src/shadowpt/walk.c
 
 # ---- Running guests ------------------------------------------------------------------
 GUEST   ?= $(BUILD)/guests/hello.elf
@@ -119,10 +127,11 @@ $(BUILD)/guests/%.elf: $(wildcard guests/*/*.c guests/*/*.S) $(GUEST_LIB) $(wild
 	@echo "  GUEST   $@"
 	@$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $(wildcard guests/$*/*.c guests/$*/*.S)
 
-$(BUILD)/host/%: tests/host/%.c src/decode/decode.c src/decode/decode.h | $(BUILD)/.deps
+.SECONDEXPANSION:
+$(BUILD)/host/%: tests/host/%.c $$(HOST_SRCS_$$*) $(UMBRA_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< src/decode/decode.c
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
 
 host-tests: $(HOST_TESTS)
 

@@ -14,6 +14,7 @@ when it reported a failure (under Umbra), 2 for bad arguments.
 """
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,7 @@ def main():
 
     cmd = native_cmd(args, mem) if args.backend == "native" else umbra_cmd(args, mem)
     if args.print_cmd:
-        print(" ".join(cmd))
+        print(shlex.join(cmd))
         return 0
     if args.gdb:
         return debug(cmd, args)

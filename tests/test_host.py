@@ -20,3 +20,11 @@ def test_decode_table():
 
 def test_decode_against_gnu_assembler():
     run([PYTHON, os.path.join(ROOT, "tests", "host", "decode_asm_check.py")])
+
+
+def test_csr_warl_rules():
+    run([os.path.join(BUILD, "host", "test_vcsr")])
+
+
+def test_guest_page_table_walk():
+    run([os.path.join(BUILD, "host", "test_walk")])

@@ -90,8 +90,8 @@ static int build(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa
 		CHECK(fdt_property_string(fdt, "status", "okay"));
 		CHECK(fdt_property_string(fdt, "compatible", "riscv"));
 		CHECK(fdt_property_string(fdt, "riscv,isa", isa));
-		/* Paging is not offered yet: the guest runs with satp = Bare. */
-		CHECK(fdt_property_string(fdt, "mmu-type", "riscv,none"));
+		CHECK(fdt_property_string(fdt, "mmu-type",
+			platform.guest_satp_mode == SATP_MODE_SV48 ? "riscv,sv48" : "riscv,sv39"));
 		CHECK(fdt_begin_node(fdt, "interrupt-controller"));
 		CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));
 		CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));

@@ -165,6 +165,14 @@ static void probe_hart(void)
 	platform.scounteren_mask = csr_read(scounteren);
 	csr_write(scounteren, old);
 
+	/* ASIDLEN: write all-ones to satp.ASID (same root, same mode) and count
+	 * the bits that stick. */
+	old = csr_read(satp);
+	csr_write(satp, old | SATP_ASID);
+	platform.asid_bits = __builtin_popcountl(csr_read(satp) & SATP_ASID);
+	csr_write(satp, old);
+	__asm__ volatile("sfence.vma" ::: "memory");
+
 	platform.has_senvcfg = HART_PROBE(old = csr_read(senvcfg));
 	if (platform.has_senvcfg) {
 		csr_write(senvcfg, ~0UL);
@@ -197,6 +205,10 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	if (err)
 		fail("reading the host device tree", err);
 	probe_hart();
+	/* Guests get Sv39, and Sv48 where the host has it (shadows use the
+	 * guest's own format). */
+	platform.guest_satp_mode = strcmp(platform.mmu_type, "riscv,sv39") ? SATP_MODE_SV48
+									    : SATP_MODE_SV39;
 	if (platform.has_senvcfg)
 		boot_csrs.senvcfg = csr_read(senvcfg);
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);

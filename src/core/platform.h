@@ -25,6 +25,8 @@ struct platform {
 	uint64_t sepc_mask;       /* the spec says bit 0 is always 0; QEMU keeps it */
 	uint8_t uxl_warl[4][4];   /* sstatus.UXL after writing [new] over [old] */
 	bool has_senvcfg;
+	unsigned asid_bits;       /* ASIDLEN of the real satp */
+	uint64_t guest_satp_mode; /* the widest paging mode offered to guests */
 };
 
 extern struct platform platform;

@@ -124,7 +124,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return err;
 
 	vm->bare_root = spt_bare_view_create(vm);
-	if (!vm->bare_root)
+	if (!vm->bare_root || spt_init(vm))
 		return ERR_NOMEM;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i] = vcpu_create(vm, i);

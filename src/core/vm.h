@@ -11,6 +11,7 @@
 #define UMBRA_VM_H
 
 #include "umbra.h"
+#include "spt.h"
 
 #define GUEST_RAM_BASE    0x80000000UL
 #define GUEST_KERNEL_GPA  0x80200000UL
@@ -35,6 +36,7 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	uint64_t entry_gpa, fdt_gpa;
 	uint64_t *bare_root;          /* the view used while the guest's satp is Bare */
+	struct spt_cache spt;         /* shadows used while it is not */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 

@@ -1,8 +1,8 @@
 /*
- * spt.h - page tables Umbra builds for the real MMU: its own window and the
- * views the guest runs on.  In this first version the guest always runs with
- * satp = Bare, so its view is a fixed map of guest-physical RAM; shadow
- * tables that mirror the guest's own page tables build on the same walker.
+ * spt.h - page tables: the formats and one walker for the tables Umbra
+ * builds (pt.c), the walk of the guest's own tables (walk.c), the shadow
+ * tables the real MMU walks while the guest runs with paging on (shadow.c),
+ * and the fixed view of guest RAM used while its satp is Bare (view.c).
  */
 #ifndef UMBRA_SPT_H
 #define UMBRA_SPT_H
@@ -44,7 +44,104 @@ int spt_map(const struct pt_format *fmt, uint64_t *root, uint64_t va,
 /* The satp value that selects 'root' in 'fmt' with 'asid'. */
 uint64_t spt_satp(const struct pt_format *fmt, uint64_t *root, uint16_t asid);
 
+/* ---- The guest's own page tables (walk.c) ---------------------------------
+ *
+ * A pure function: it reads and updates guest PTEs only through 'mem', so
+ * host unit tests can run it over a simulated guest memory.
+ */
+enum spt_access { SPT_LOAD, SPT_STORE, SPT_FETCH };
+
+struct spt_gmem {
+	void *ctx;
+	/* Host pointer to the 8-byte guest PTE at guest-physical 'gpa', or
+	 * NULL if 'gpa' is not guest RAM. */
+	uint64_t *(*pte_ptr)(void *ctx, uint64_t gpa);
+};
+
+struct spt_walk {
+	uint64_t gpa;      /* the translated guest-physical address */
+	uint64_t pte;      /* the leaf PTE, after the A/D update */
+	uint64_t pte_gpa;  /* where the leaf PTE lives */
+	unsigned level;    /* of the leaf: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB */
+	uint64_t cause;    /* 0, or the exception the access raises (CAUSE_*) */
+	bool ad_updated;   /* the walk set A or D in the guest PTE */
+};
+
+/* The format satp's MODE selects (Sv39, Sv48), or NULL for Bare and for
+ * modes the guest is not offered. */
+const struct pt_format *spt_guest_format(uint64_t satp);
+
+/*
+ * Translate 'va' for an access of kind 'acc' made in privilege 'priv'
+ * (PRV_S or PRV_U) with the guest's sstatus (SUM, MXR) through the tables
+ * satp points at, exactly as the privileged spec's "Virtual Address
+ * Translation Process" does, including the hardware update of A and D
+ * (when 'set_ad').  Returns 0 with out->cause = 0 on success; otherwise
+ * out->cause is the page fault or access fault the guest gets.
+ */
+int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
+		   enum spt_access acc, unsigned priv, uint64_t sstatus,
+		   bool set_ad, struct spt_walk *out);
+
+/* ---- Shadows (shadow.c) ---------------------------------------------------- */
+
+/* A view: the guest state (besides satp) that decides what a shadow may map. */
+#define SPT_VIEW_S   1u   /* virtual S-mode (else U-mode) */
+#define SPT_VIEW_SUM 2u   /* sstatus.SUM, in S-mode */
+#define SPT_VIEW_MXR 4u   /* sstatus.MXR */
+
+#define SPT_SLOTS 16
+
+struct spt_shadow {
+	bool used;
+	uint64_t satp;            /* the guest satp it shadows: MODE, ASID, root */
+	unsigned view;
+	const struct pt_format *fmt;
+	uint64_t *root;
+	uint16_t host_asid;
+	uint64_t lru;
+};
+
+struct spt_stats {
+	uint64_t faults;          /* real page faults handled */
+	uint64_t fills;           /* shadow entries written */
+	uint64_t guest_faults;    /* faults the guest's own tables raised */
+	uint64_t ad_updates;      /* guest PTEs given A or D */
+	uint64_t hits, misses, evictions;   /* the shadow cache */
+	uint64_t flush_all, flush_asid, flush_va, flush_super;
+};
+
+struct spt_cache {
+	struct spt_shadow slot[SPT_SLOTS];
+	uint64_t clock;
+	bool host_asids;          /* slots have their own host ASIDs */
+	struct spt_stats stats;
+};
+
+/* What spt_fault() found. */
+enum {
+	SPT_FILLED,        /* the shadow now maps it: retry the instruction */
+	SPT_GUEST_FAULT,   /* the guest's tables forbid it: w->cause */
+	SPT_NOT_RAM,       /* it translates to w->gpa, which is not guest RAM */
+	SPT_IN_WINDOW,     /* the guest mapped Umbra's window: cannot shadow */
+};
+
 struct vm;
+int spt_init(struct vm *vm);
+unsigned spt_view(unsigned mode, uint64_t sstatus);
+/* Make the real MMU use the shadow of (satp, view); NULL for Bare. */
+struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view);
+/* A real page fault at 'va' while 'sh' was active. */
+int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
+	      unsigned priv, uint64_t sstatus, struct spt_walk *w);
+/* Translate a guest virtual address as the guest's hart would (for Umbra's
+ * own reads of guest memory); 0 or negative with w->cause. */
+int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
+		  unsigned priv, uint64_t sstatus, struct spt_walk *w);
+/* The guest's sfence.vma: rs1 != x0 gives by_va, rs2 != x0 gives by_asid. */
+void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
+void spt_print_stats(struct vm *vm);
+
 /* Build the view a guest runs on while its satp is Bare: guest-physical RAM
  * mapped at its guest-physical address, user-accessible, plus Umbra's
  * window.  Returns the root table or NULL. */

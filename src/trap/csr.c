@@ -42,6 +42,7 @@ static void sstatus_write(struct vcpu *v, uint64_t val)
 					[(val & SSTATUS_UXL) >> 32];
 	v->csr.sstatus = (val & SSTATUS_VIRTUAL) | (uint64_t)uxl << 32;
 	csr_write(sstatus, (csr_read(sstatus) & ~SSTATUS_REAL) | (val & SSTATUS_REAL));
+	vcpu_update_mmu(v);	/* SUM and MXR change what the shadow may map */
 }
 
 /* sie: only the interrupts the machine delegates to S-mode exist. */
@@ -50,7 +51,11 @@ static void sie_write(struct vcpu *v, uint64_t val) { v->csr.sie = val & platfor
 
 /* sip: software can only set or clear SSIP; STIP and SEIP are read-only
  * wires from the timer and the interrupt controller. */
-static uint64_t sip_read(struct vcpu *v) { return vcpu_sip(v); }
+static uint64_t sip_read(struct vcpu *v)
+{
+	vcpu_poll_timer(v);	/* STIP shows from the deadline on, as on hardware */
+	return vcpu_sip(v);
+}
 static void sip_write(struct vcpu *v, uint64_t val) { v->csr.sip = val & SIP_SSIP; }
 
 /* stvec: MODE 0 (direct) and 1 (vectored) exist; a write of a reserved
@@ -76,13 +81,22 @@ static void scause_write(struct vcpu *v, uint64_t val) { v->csr.scause = val; }
 static uint64_t stval_read(struct vcpu *v) { return v->csr.stval; }
 static void stval_write(struct vcpu *v, uint64_t val) { v->csr.stval = val; }
 
-/* satp: only Bare is offered; writing any other mode has no effect at all,
- * as on a hart that does not implement that mode. */
+/*
+ * satp: Bare, Sv39 and Sv48 are offered (Sv48 only where the host has it);
+ * writing any other mode has no effect at all, as on a hart that does not
+ * implement it.  The ASID field keeps the bits the real satp keeps.  A
+ * write selects the shadow for the new address space; it flushes nothing.
+ */
 static uint64_t satp_read(struct vcpu *v) { return v->csr.satp; }
 static void satp_write(struct vcpu *v, uint64_t val)
 {
-	if ((val >> SATP_MODE_SHIFT) == SATP_MODE_BARE)
-		v->csr.satp = val;
+	uint64_t mode = val >> SATP_MODE_SHIFT;
+	uint64_t asid_mask = ((1UL << platform.asid_bits) - 1) << SATP_ASID_SHIFT;
+
+	if (mode != SATP_MODE_BARE && !(mode <= platform.guest_satp_mode && spt_guest_format(val)))
+		return;
+	v->csr.satp = val & (SATP_MODE | asid_mask | SATP_PPN);
+	vcpu_update_mmu(v);
 }
 
 /* scounteren and senvcfg: the bits the real hart implements. */

@@ -9,6 +9,7 @@
  */
 #include "trap_internal.h"
 #include "platform.h"
+#include "vm.h"
 
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
@@ -36,6 +37,11 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 	if ((c->stvec & STVEC_MODE_MASK) == STVEC_MODE_VECTORED && (cause & CAUSE_INTERRUPT))
 		v->tf.pc += 4 * (cause & ~CAUSE_INTERRUPT);
 	v->stats.injected++;
+	uint64_t code = cause & ~CAUSE_INTERRUPT;
+	if (cause & CAUSE_INTERRUPT && code < ARRAY_SIZE(v->stats.injected_interrupt))
+		v->stats.injected_interrupt[code]++;
+	else if (!(cause & CAUSE_INTERRUPT) && code < ARRAY_SIZE(v->stats.injected_exception))
+		v->stats.injected_exception[code]++;
 }
 
 /*
@@ -44,6 +50,21 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
  * virtual S-mode as far as the machine allows, and in virtual U-mode only
  * as far as the guest's own scounteren allows too.
  */
+/*
+ * Point the real MMU at what the guest's translation state calls for: the
+ * Bare view, or the shadow of its satp for its current view (mode, SUM,
+ * MXR).  Called whenever one of those changes.
+ */
+void vcpu_update_mmu(struct vcpu *v)
+{
+	unsigned view = spt_view(v->mode, v->csr.sstatus);
+	if (v->mmu_satp == v->csr.satp && v->mmu_view == view)
+		return;
+	v->mmu_satp = v->csr.satp;
+	v->mmu_view = view;
+	v->shadow = spt_switch(v->vm, v->csr.satp, view);
+}
+
 void vcpu_set_mode(struct vcpu *v, unsigned mode)
 {
 	v->mode = mode;
@@ -54,4 +75,5 @@ void vcpu_set_mode(struct vcpu *v, unsigned mode)
 	uint64_t uxl = mode == PRV_U ? v->csr.sstatus & SSTATUS_UXL : boot_csrs.sstatus & SSTATUS_UXL;
 	if ((csr_read(sstatus) & SSTATUS_UXL) != uxl)
 		csr_write(sstatus, (csr_read(sstatus) & ~SSTATUS_UXL) | uxl);
+	vcpu_update_mmu(v);
 }

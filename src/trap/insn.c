@@ -39,12 +39,12 @@ static enum trap_outcome emulate_wfi(struct vcpu *v, const struct decode_insn *i
 
 /*
  * sfence.vma orders the guest's page-table writes before its later
- * translations.  While the guest's satp is Bare its view never changes, so
- * there is nothing to flush.
+ * translations: the shadows drop what the fence names (rs1 = an address or
+ * x0 for all, rs2 = an ASID or x0 for all); see shadow.c for exactly what.
  */
 static enum trap_outcome emulate_sfence_vma(struct vcpu *v, const struct decode_insn *in)
 {
-	(void)v, (void)in;
+	spt_sfence(v->vm, in->rs1 != 0, v->tf.x[in->rs1], in->rs2 != 0, v->tf.x[in->rs2]);
 	return TRAP_NEXT;
 }
 

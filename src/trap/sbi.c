@@ -172,7 +172,7 @@ static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 		v->tf.x[11] = c->arg[2];
 		v->csr.satp = 0;
 		v->csr.sstatus &= ~SSTATUS_SIE;
-		vcpu_set_mode(v, PRV_S);
+		vcpu_set_mode(v, PRV_S);	/* (and selects the Bare view) */
 		return TRAP_RESUME;
 	}
 	default:
@@ -248,10 +248,13 @@ static enum trap_outcome sbi_dbcn(struct vcpu *v, struct sbi_call *c)
 /* Legacy IPI and fence calls pass a pointer to the hart mask. */
 static long legacy_hart_set(struct vcpu *v, unsigned long mask_ptr)
 {
+	unsigned long mask;
 	if (!mask_ptr)
 		return (long)((1UL << v->vm->nvcpus) - 1);
-	const unsigned long *mask = vm_gpa_to_hva(v->vm, mask_ptr, sizeof(*mask));
-	return mask ? sbi_hart_set(v->vm, *mask, 0) : -1;
+	/* A virtual address of the guest kernel's. */
+	if (vcpu_read_guest(v, mask_ptr, &mask, sizeof(mask), SPT_LOAD))
+		return -1;
+	return sbi_hart_set(v->vm, mask, 0);
 }
 
 static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)

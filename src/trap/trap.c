@@ -8,6 +8,7 @@
  * with v->mode what the guest's own hardware would have done.
  */
 #include "trap_internal.h"
+#include <string.h>
 #include "vm.h"
 
 typedef enum trap_outcome (*trap_handler)(struct vcpu *v);
@@ -20,18 +21,44 @@ static enum trap_outcome handle_reflect(struct vcpu *v)
 	return TRAP_RESUME;
 }
 
-/* Read the instruction at the guest's pc (guest-physical while satp is Bare). */
+/*
+ * Read guest memory at a guest virtual address, translated by the guest's
+ * own tables with the permissions of its current mode (so it can fail
+ * only where the guest itself would fault).
+ */
+int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
+{
+	uint8_t *dst = buf;
+	while (len) {
+		uint64_t gpa = va;
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		if (v->shadow) {
+			struct spt_walk w;
+			if (spt_translate(v->vm, v->csr.satp, va, acc, v->mode, v->csr.sstatus, &w) < 0)
+				return ERR_FAULT;
+			gpa = w.gpa;
+		}
+		const uint8_t *src = vm_gpa_to_hva(v->vm, gpa, chunk);
+		if (!src)
+			return ERR_FAULT;
+		memcpy(dst, src, chunk);
+		dst += chunk, va += chunk, len -= chunk;
+	}
+	return 0;
+}
+
+/* Read the instruction at the guest's pc: 16 bits, and 16 more unless it
+ * is a compressed one. */
 static int fetch_insn(struct vcpu *v, uint32_t *raw)
 {
-	const uint16_t *lo = vm_gpa_to_hva(v->vm, v->tf.pc, 2);
-	if (!lo)
+	uint16_t lo, hi;
+	if (vcpu_read_guest(v, v->tf.pc, &lo, 2, SPT_FETCH))
 		return ERR_FAULT;
-	*raw = *lo;
-	if ((*raw & 3) == 3) {
-		const uint16_t *hi = vm_gpa_to_hva(v->vm, v->tf.pc + 2, 2);
-		if (!hi)
+	*raw = lo;
+	if ((lo & 3) == 3) {
+		if (vcpu_read_guest(v, v->tf.pc + 2, &hi, 2, SPT_FETCH))
 			return ERR_FAULT;
-		*raw |= (uint32_t)*hi << 16;
+		*raw |= (uint32_t)hi << 16;
 	}
 	return 0;
 }
@@ -72,19 +99,42 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
 }
 
 /*
- * A page fault in the guest's view.  While its satp is Bare the view maps
- * all of guest RAM, so the address is outside it: no memory there, which
- * the guest's hardware reports as an access fault at the same address.
+ * A real page fault: the real MMU found nothing in the guest's view.  With
+ * paging on, the shadow may just not have the translation yet (spt_fault
+ * fills it and the instruction is retried), or the guest's own tables
+ * forbid the access (the guest gets that page fault).  An address that
+ * translates to no guest RAM (always the case for a fault in the Bare
+ * view, which maps all of it) is no memory: an access fault.
  */
 static enum trap_outcome handle_page_fault(struct vcpu *v)
 {
-	static const uint8_t access_fault[] = {
-		[CAUSE_FETCH_PAGE_FAULT] = CAUSE_FETCH_ACCESS,
-		[CAUSE_LOAD_PAGE_FAULT]  = CAUSE_LOAD_ACCESS,
-		[CAUSE_STORE_PAGE_FAULT] = CAUSE_STORE_ACCESS,
+	static const uint8_t access_of[] = {
+		[CAUSE_FETCH_PAGE_FAULT] = SPT_FETCH,
+		[CAUSE_LOAD_PAGE_FAULT]  = SPT_LOAD,
+		[CAUSE_STORE_PAGE_FAULT] = SPT_STORE,
 	};
-	vcpu_inject_trap(v, access_fault[v->tf.cause], v->tf.tval);
-	return TRAP_RESUME;
+	static const uint8_t access_fault[] = {
+		[SPT_FETCH] = CAUSE_FETCH_ACCESS,
+		[SPT_LOAD]  = CAUSE_LOAD_ACCESS,
+		[SPT_STORE] = CAUSE_STORE_ACCESS,
+	};
+	enum spt_access acc = access_of[v->tf.cause];
+	struct spt_walk w;
+
+	switch (spt_fault(v->vm, v->shadow, v->tf.tval, acc, v->mode, v->csr.sstatus, &w)) {
+	case SPT_FILLED:
+		return TRAP_RESUME;
+	case SPT_GUEST_FAULT:
+		vcpu_inject_trap(v, w.cause, v->tf.tval);
+		return TRAP_RESUME;
+	case SPT_IN_WINDOW:
+		pr_err("the guest mapped virtual address 0x%lx, in the top 1 GiB that Umbra reserves\n",
+		       v->tf.tval);
+		vm_exit(v->vm, SBI_SRST_REASON_SYSFAIL);
+	default: /* SPT_NOT_RAM */
+		vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
+		return TRAP_RESUME;
+	}
 }
 
 static const trap_handler exception_handlers[CAUSE_EXCEPTION_COUNT] = {

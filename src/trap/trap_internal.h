@@ -28,6 +28,10 @@ static inline struct vcpu *tf_vcpu(struct trap_frame *tf)
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval);
 /* inject.c: change the virtual privilege level (and what follows from it). */
 void vcpu_set_mode(struct vcpu *v, unsigned mode);
+/* inject.c: after a change of satp, SUM or MXR: switch the real MMU's tables. */
+void vcpu_update_mmu(struct vcpu *v);
+/* trap.c: read guest memory at a guest virtual address as the guest's S-mode would. */
+int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
 
 /* irq.c: virtual interrupts and the virtual timer. */
 uint64_t vcpu_sip(struct vcpu *v);

@@ -33,7 +33,7 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	v->tf.x[10] = id;
 	v->tf.x[11] = vm->fdt_gpa;
 	v->tf.pc = vm->entry_gpa;
-	v->view_satp = spt_satp(&pt_sv39, vm->bare_root, 0);
+	v->mmu_satp = ~0UL;	/* nothing selected yet */
 	return v;
 }
 
@@ -52,7 +52,6 @@ void vcpu_run(struct vcpu *v)
 
 	/* sret will drop to U-mode (SPP = 0); the real SIE stays 0 in Umbra. */
 	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
-	csr_write(satp, v->view_satp);
 	__asm__ volatile("sfence.vma" ::: "memory");
 	trap_return(&v->tf);
 }
@@ -83,9 +82,19 @@ static const char *const interrupt_names[16] = {
 static void stats_row(const char *group, const char *name, uint64_t n)
 {
 	if (n)
-		console_printf("  %-12s %-24s %10lu\n", group, name, n);
+		console_printf("  %-12s %-26s %10lu\n", group, name, n);
 }
 
+static const char *name_or_other(const char *name)
+{
+	return name ? name : "other";
+}
+
+/*
+ * The exit table: why the guest left to Umbra (real traps by cause), what
+ * Umbra emulated (instructions, CSRs, SBI calls), and what it delivered to
+ * the guest (virtual exceptions and interrupts).
+ */
 void vcpu_print_stats(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
@@ -93,14 +102,19 @@ void vcpu_print_stats(struct vm *vm)
 		console_printf("umbra: exits of vCPU %u: %lu (traps injected into the guest: %lu, wfi sleeps: %lu)\n",
 			       i, s->exits, s->injected, s->wfi_sleeps);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->exception); c++)
-			stats_row("exception", exception_names[c] ? exception_names[c] : "other", s->exception[c]);
+			stats_row("exit", name_or_other(exception_names[c]), s->exception[c]);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->interrupt); c++)
-			stats_row("interrupt", interrupt_names[c] ? interrupt_names[c] : "other", s->interrupt[c]);
+			stats_row("exit", name_or_other(interrupt_names[c]), s->interrupt[c]);
 		for (unsigned c = 1; c < ARRAY_SIZE(s->insn); c++)
 			stats_row("instruction", decode_op_name(c), s->insn[c]);
 		for (unsigned c = 0; vcsr_stats_name(c); c++)
 			stats_row("csr", vcsr_stats_name(c), s->csr[c]);
 		for (unsigned c = 0; sbi_stats_name(c); c++)
 			stats_row("sbi", sbi_stats_name(c), s->sbi[c]);
+		for (unsigned c = 0; c < ARRAY_SIZE(s->injected_exception); c++)
+			stats_row("to guest", name_or_other(exception_names[c]), s->injected_exception[c]);
+		for (unsigned c = 0; c < ARRAY_SIZE(s->injected_interrupt); c++)
+			stats_row("to guest", name_or_other(interrupt_names[c]), s->injected_interrupt[c]);
 	}
+	spt_print_stats(vm);
 }

@@ -14,6 +14,7 @@
 #include "umbra.h"
 #include "trap_frame.h"
 #include "decode.h"
+#include "spt.h"
 
 struct vm;
 struct hart;
@@ -66,6 +67,8 @@ struct vcpu_stats {
 	uint64_t csr[STATS_CSR_SLOTS];       /* CSR accesses by vcsr table row */
 	uint64_t sbi[STATS_SBI_SLOTS];       /* SBI calls by extension table row */
 	uint64_t injected;                   /* traps delivered to the guest */
+	uint64_t injected_exception[CAUSE_EXCEPTION_COUNT];
+	uint64_t injected_interrupt[16];
 	uint64_t wfi_sleeps;
 };
 
@@ -79,7 +82,9 @@ struct vcpu {
 	struct vcpu_csrs csr;
 	uint64_t timer_deadline;  /* from SBI set_timer; STIP when time >= it */
 	uint64_t irq_lines;       /* STIP/SEIP as driven by the virtual devices */
-	uint64_t view_satp;       /* what the real satp holds while this guest runs */
+	struct spt_shadow *shadow;   /* the shadow the real MMU uses (NULL: Bare view) */
+	uint64_t mmu_satp;           /* ... selected for this guest satp */
+	unsigned mmu_view;           /* ... and this view */
 	uint32_t insn_raw;        /* the instruction being emulated ... */
 	uint8_t insn_len;         /* ... and its length, 2 or 4 */
 	struct vcpu_stats stats;

@@ -1,0 +1,335 @@
+/*
+ * shadow.c - shadow page tables: the tables the real MMU walks while the
+ * guest runs with paging on.
+ *
+ * The guest keeps its own page tables and believes the MMU walks them.  It
+ * cannot: it runs in real U-mode, so every page it may touch must be a U
+ * page for the real MMU, and guest-physical addresses are not host-physical.
+ * So Umbra keeps a shadow of the guest's tables, filled lazily: a real page
+ * fault on an address the shadow does not map yet makes Umbra walk the
+ * guest's tables (walk.c) like the hardware would, and either copy the
+ * translation into the shadow (and retry the instruction) or give the guest
+ * the fault the walk found.
+ *
+ * Views.  What a guest mapping allows depends on guest state the real MMU
+ * cannot see, because the guest's S-mode is really U-mode:
+ *   - virtual U-mode may use only guest U pages; virtual S-mode may use
+ *     guest S pages, and guest U pages for loads and stores only if
+ *     sstatus.SUM is set, and never executes them;
+ *   - sstatus.MXR makes execute-only pages readable.
+ * Each combination (S/U, SUM, MXR) gets its own shadow, and switching mode,
+ * SUM or MXR switches shadows.  A store to a clean page (D = 0) is not
+ * allowed by the shadow until the guest PTE is dirty, so that the first
+ * store faults and Umbra sets D, as a hart with hardware A/D updating would.
+ *
+ * Cache.  Shadows are cached by (guest satp = mode + ASID + root, view), up
+ * to SPT_SLOTS, evicting the least recently used.  Each slot has its own host
+ * ASID (when the hart has enough ASID bits), so switching between cached
+ * shadows needs no TLB flush.
+ *
+ * What flushes what (the guest's sfence.vma is the only signal: like a TLB,
+ * a shadow may hold a translation the guest has since changed until the
+ * guest fences it):
+ *   sfence.vma x0, x0     every entry of every shadow
+ *   sfence.vma x0, asid   every entry of the shadows of that guest ASID
+ *   sfence.vma va, x0     the entries for va in every shadow
+ *   sfence.vma va, asid   the entries for va in the shadows of that ASID
+ * "The entries for va" are the 4 KiB shadow entry for va or, if va was
+ * shadowed from a guest superpage, everything shadowed from that superpage
+ * (the shadow marks the table entry that covers it, see SPT_PTE_SUPER).
+ * Satp writes flush nothing: they select (or start) a shadow.
+ */
+#include <string.h>
+#include "spt.h"
+#include "mm.h"
+#include "vm.h"
+#include "platform.h"
+
+/* RSW bit of a shadow non-leaf PTE: the region it covers was shadowed from
+ * one guest superpage of this size (the MMU ignores RSW bits). */
+#define SPT_PTE_SUPER BIT(8)
+
+static inline uint64_t pte_pa(uint64_t pte)
+{
+	return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
+}
+
+static inline bool pte_is_table(uint64_t pte)
+{
+	return (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X));
+}
+
+static inline void sfence_asid(uint16_t asid)
+{
+	__asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
+}
+
+static inline void sfence_va(uint64_t va, uint16_t asid)
+{
+	__asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
+}
+
+/* Free the tables below a table at 'level' (not the table itself).  The
+ * window's entry is shared by all tables and never freed. */
+static void free_subtables(uint64_t *table, unsigned level)
+{
+	uint64_t window = mm_window_pte();
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t pte = table[i];
+		if (level > 0 && pte_is_table(pte) && pte != window) {
+			uint64_t *child = mm_pa_to_va(pte_pa(pte));
+			free_subtables(child, level - 1);
+			mm_free_page(child);
+		}
+		table[i] = 0;
+	}
+}
+
+/* Empty a shadow: only the window stays mapped. */
+static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
+{
+	free_subtables(sh->root, sh->fmt->levels - 1);
+	if (sh->fmt->levels == 3) {
+		sh->root[511] = mm_window_pte();
+	} else {
+		/* Sv48: the window is the last 1 GiB of the last 512 GiB. */
+		uint64_t *l2 = mm_alloc_page();
+		if (!l2)
+			panic("no page for a shadow's window table");
+		l2[511] = mm_window_pte();
+		sh->root[511] = (mm_va_to_pa(l2) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+	}
+	if (c->host_asids)
+		sfence_asid(sh->host_asid);
+	else
+		__asm__ volatile("sfence.vma" ::: "memory");
+}
+
+int spt_init(struct vm *vm)
+{
+	struct spt_cache *c = &vm->spt;
+
+	memset(c, 0, sizeof(*c));
+	/* Slot i uses host ASID i + 1; ASID 0 is the Bare view's. */
+	c->host_asids = platform.asid_bits >= 5;
+	for (unsigned i = 0; i < SPT_SLOTS; i++) {
+		c->slot[i].host_asid = c->host_asids ? i + 1 : 0;
+		c->slot[i].root = mm_alloc_page();
+		if (!c->slot[i].root)
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* The guest state that decides which shadow applies. */
+unsigned spt_view(unsigned mode, uint64_t sstatus)
+{
+	unsigned view = sstatus & SSTATUS_MXR ? SPT_VIEW_MXR : 0;
+	if (mode == PRV_S)
+		view |= SPT_VIEW_S | (sstatus & SSTATUS_SUM ? SPT_VIEW_SUM : 0);
+	return view;
+}
+
+struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
+{
+	struct spt_cache *c = &vm->spt;
+	const struct pt_format *fmt = spt_guest_format(satp);
+	struct spt_shadow *sh, *victim = NULL;
+
+	if (!fmt) {
+		/* Bare: the fixed view of guest RAM. */
+		csr_write(satp, spt_satp(&pt_sv39, vm->bare_root, 0));
+		if (!c->host_asids)
+			__asm__ volatile("sfence.vma" ::: "memory");
+		return NULL;
+	}
+	c->clock++;
+	for (unsigned i = 0; i < SPT_SLOTS; i++) {
+		sh = &c->slot[i];
+		if (sh->used && sh->satp == satp && sh->view == view) {
+			c->stats.hits++;
+			goto found;
+		}
+		if (!victim || !sh->used || (victim->used && sh->lru < victim->lru))
+			victim = sh;
+	}
+	/* Miss: start a new shadow in a free slot or the least recently used one. */
+	c->stats.misses++;
+	sh = victim;
+	if (sh->used)
+		c->stats.evictions++;
+	if (!sh->fmt)
+		sh->fmt = fmt;
+	/* Clear with the old format (it knows the old tree), then adopt the new. */
+	shadow_clear(c, sh);
+	if (sh->fmt != fmt) {
+		sh->fmt = fmt;
+		shadow_clear(c, sh);
+	}
+	sh->used = true;
+	sh->satp = satp;
+	sh->view = view;
+found:
+	sh->lru = c->clock;
+	csr_write(satp, spt_satp(sh->fmt, sh->root, sh->host_asid));
+	if (!c->host_asids)
+		__asm__ volatile("sfence.vma" ::: "memory");
+	return sh;
+}
+
+/*
+ * What the real MMU may allow through a guest leaf PTE in a view: the
+ * guest's permissions under the view's rules, as a U page (the guest runs
+ * in U-mode), writable only once the guest PTE is dirty.  0: not at all.
+ */
+static uint64_t shadow_perms(uint64_t gpte, unsigned view)
+{
+	uint64_t r = gpte & PTE_R, w = gpte & PTE_W, x = gpte & PTE_X;
+
+	if ((view & SPT_VIEW_MXR) && x)
+		r = PTE_R;
+	if (!(gpte & PTE_D))
+		w = 0;
+	if (gpte & PTE_U) {
+		if (view & SPT_VIEW_S) {
+			if (!(view & SPT_VIEW_SUM))
+				return 0;
+			x = 0;		/* S-mode never executes U pages */
+		}
+	} else if (!(view & SPT_VIEW_S)) {
+		return 0;		/* U-mode never touches S pages */
+	}
+	if (!(r | w | x) || !(gpte & PTE_A))
+		return 0;
+	return r | w | x | PTE_U | PTE_A | PTE_D | PTE_V;
+}
+
+static uint64_t *guest_pte_ptr(void *ctx, uint64_t gpa)
+{
+	struct vm *vm = ctx;
+	if (gpa & 7)
+		return NULL;
+	return vm_gpa_to_hva(vm, gpa, 8);
+}
+
+int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
+		  unsigned priv, uint64_t sstatus, struct spt_walk *w)
+{
+	const struct spt_gmem mem = { vm, guest_pte_ptr };
+	return spt_guest_walk(&mem, satp, va, acc, priv, sstatus, true, w);
+}
+
+int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
+	      unsigned priv, uint64_t sstatus, struct spt_walk *w)
+{
+	struct spt_cache *c = &vm->spt;
+	const struct spt_gmem mem = { vm, guest_pte_ptr };
+
+	c->stats.faults++;
+	if (!sh) {
+		/* Bare: guest virtual = guest physical, and all RAM is mapped. */
+		memset(w, 0, sizeof(*w));
+		w->gpa = va;
+		return SPT_NOT_RAM;
+	}
+	if (spt_guest_walk(&mem, sh->satp, va, acc, priv, sstatus, true, w) < 0) {
+		c->stats.guest_faults++;
+		return SPT_GUEST_FAULT;
+	}
+	if (w->ad_updated)
+		c->stats.ad_updates++;
+	void *hva = vm_gpa_to_hva(vm, w->gpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
+	if (!hva)
+		return SPT_NOT_RAM;
+	if (va >= WINDOW_VA)
+		return SPT_IN_WINDOW;
+
+	uint64_t perms = shadow_perms(w->pte, sh->view);
+	uint64_t page = va & ~(PAGE_SIZE - 1);
+	uint64_t *pte = spt_walk(sh->fmt, sh->root, page, 0, true);
+	if (!pte) {
+		/* Out of pages: start this shadow afresh and try once more. */
+		shadow_clear(c, sh);
+		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
+		if (!pte)
+			panic("no memory for shadow page tables");
+	}
+	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;
+	if (w->level > 0)
+		*spt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
+	sfence_va(page, sh->host_asid);
+	c->stats.fills++;
+	return SPT_FILLED;
+}
+
+/* Drop what 'sh' holds for 'va': one 4 KiB entry, or everything shadowed
+ * from the guest superpage that covered va. */
+static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t va)
+{
+	uint64_t *table = sh->root;
+
+	for (unsigned level = sh->fmt->levels - 1;; level--) {
+		uint64_t *pte = &table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
+		if (!(*pte & PTE_V) || *pte == mm_window_pte())
+			return;
+		if (level == 0) {
+			*pte = 0;
+			sfence_va(va, sh->host_asid);
+			return;
+		}
+		if (*pte & SPT_PTE_SUPER) {
+			uint64_t *child = mm_pa_to_va(pte_pa(*pte));
+			free_subtables(child, level - 1);
+			mm_free_page(child);
+			*pte = 0;
+			c->stats.flush_super++;
+			sfence_asid(sh->host_asid);
+			return;
+		}
+		table = mm_pa_to_va(pte_pa(*pte));
+	}
+}
+
+void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
+{
+	struct spt_cache *c = &vm->spt;
+
+	if (!by_va && !by_asid)
+		c->stats.flush_all++;
+	else if (!by_va)
+		c->stats.flush_asid++;
+	else
+		c->stats.flush_va++;
+	for (unsigned i = 0; i < SPT_SLOTS; i++) {
+		struct spt_shadow *sh = &c->slot[i];
+		if (!sh->used)
+			continue;
+		if (by_asid && ((sh->satp & SATP_ASID) >> SATP_ASID_SHIFT) != (asid & 0xffff))
+			continue;
+		if (by_va)
+			shadow_flush_va(c, sh, va);
+		else
+			shadow_clear(c, sh);
+	}
+}
+
+void spt_print_stats(struct vm *vm)
+{
+	const struct spt_stats *s = &vm->spt.stats;
+	const struct { const char *name; uint64_t n; } rows[] = {
+		{ "page faults", s->faults },
+		{ "fills", s->fills },
+		{ "guest page faults", s->guest_faults },
+		{ "A/D updates", s->ad_updates },
+		{ "cache hits", s->hits },
+		{ "cache misses", s->misses },
+		{ "cache evictions", s->evictions },
+		{ "flush all", s->flush_all },
+		{ "flush asid", s->flush_asid },
+		{ "flush va", s->flush_va },
+		{ "flush superpage", s->flush_super },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++)
+		if (rows[i].n)
+			console_printf("  %-12s %-26s %10lu\n", "shadow", rows[i].name, rows[i].n);
+}
