@@ -35,10 +35,14 @@ def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
     cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"), "--guest", guest,
            "--backend", backend, "--cpu", cpu,
            "--umbra", os.path.join(BUILD, "umbra.bin"), *extra]
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
-    out = p.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Run(p.returncode, out)
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
+        code, raw = p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        # A hang is a failure; keep what was printed so the report shows where.
+        code, raw = None, (e.stdout or b"") + f"\n[timed out after {timeout} s]\n".encode()
+    return Run(code, raw.decode("utf-8", "replace").replace("\r\n", "\n"))
 
 
 def guest_path(name):

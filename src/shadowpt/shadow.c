@@ -69,29 +69,48 @@ static inline void sfence_va(uint64_t va, uint16_t asid)
 	__asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
 }
 
-/* Free the tables below a table at 'level' (not the table itself).  The
- * window's entry is shared by all tables and never freed. */
-static void free_subtables(uint64_t *table, unsigned level)
+/*
+ * Clear a table at 'level' and free the tables below it, except the path to
+ * Umbra's window, which every shadow keeps: the window's own entry (shared by
+ * all shadows) and, in Sv48, the table that holds it.  Returns whether
+ * 'table' still leads to the window.
+ */
+static bool free_subtables(uint64_t *table, unsigned level)
 {
 	uint64_t window = mm_window_pte();
+	bool keeps_window = false;
+
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t pte = table[i];
-		if (level > 0 && pte_is_table(pte) && pte != window) {
+		if (pte == window) {
+			keeps_window = true;
+			continue;
+		}
+		if (level > 0 && pte_is_table(pte)) {
 			uint64_t *child = mm_pa_to_va(pte_pa(pte));
-			free_subtables(child, level - 1);
+			if (free_subtables(child, level - 1)) {
+				table[i] = pte & ~SPT_PTE_SUPER;
+				keeps_window = true;
+				continue;
+			}
 			mm_free_page(child);
 		}
 		table[i] = 0;
 	}
+	return keeps_window;
 }
 
 /* Empty a shadow: only the window stays mapped. */
 static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 {
 	free_subtables(sh->root, sh->fmt->levels - 1);
+	uint64_t top = sh->root[511];
 	if (sh->fmt->levels == 3) {
+		/* Sv39: root slot 511 is the window. */
+		if (top != mm_window_pte() && pte_is_table(top))
+			mm_free_page(mm_pa_to_va(pte_pa(top)));   /* an Sv48 holder */
 		sh->root[511] = mm_window_pte();
-	} else {
+	} else if (top == 0 || top == mm_window_pte()) {
 		/* Sv48: the window is the last 1 GiB of the last 512 GiB. */
 		uint64_t *l2 = mm_alloc_page();
 		if (!l2)
@@ -279,9 +298,12 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 		}
 		if (*pte & SPT_PTE_SUPER) {
 			uint64_t *child = mm_pa_to_va(pte_pa(*pte));
-			free_subtables(child, level - 1);
-			mm_free_page(child);
-			*pte = 0;
+			if (free_subtables(child, level - 1)) {
+				*pte &= ~SPT_PTE_SUPER;
+			} else {
+				mm_free_page(child);
+				*pte = 0;
+			}
 			c->stats.flush_super++;
 			sfence_asid(sh->host_asid);
 			return;
