@@ -35,14 +35,17 @@ LIBFDT_SRC := $(BUILD)/libfdt/src
 LIBFDT_C   := fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c fdt_strerror.c fdt_addresses.c fdt_empty_tree.c
 LIBFDT_OBJS := $(patsubst %.c,$(BUILD)/libfdt/%.o,$(LIBFDT_C))
 
-# ---- Test guests: guests/<name>/<name>.c plus the runtime in guests/lib -----------
+# ---- Guests: guests/<name>/<name>.c (tests, demo) and bench/<name>/<name>.c
+# (benchmarks), each linked with the runtime in guests/lib -------------------------
 GUEST_ARCH   := -march=rv64imafdc_zicsr_zifencei -mabi=lp64d -mcmodel=medany
 GUEST_CFLAGS := $(GUEST_ARCH) -O2 -g -ffreestanding -nostartfiles \
 	--specs=picolibc.specs -Wall -Wextra -Werror -Isrc/include -Iguests/lib
 GUEST_LDFLAGS := -T guests/lib/guest.ld -DPICOLIBC_INTEGER_PRINTF_SCANF -Wl,--no-warn-rwx-segments
 GUEST_LIB    := $(wildcard guests/lib/*.c guests/lib/*.S)
 GUEST_NAMES  := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.c)))))
-GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES)))
+BENCH_NAMES  := $(notdir $(patsubst %/,%,$(dir $(wildcard bench/*/*.c))))
+GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES) $(BENCH_NAMES)))
+GUEST_DEPS   := $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld src/include/riscv.h
 
 # ---- Host unit tests ----------------------------------------------------------------
 # Umbra's pure parts compiled for the host (UMBRA_HOST_TEST: a simulated hart's
@@ -86,6 +89,9 @@ $(BUILD)/.deps: scripts/deps.sh
 	@scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
+# Rules below may compute prerequisites from the target name ($$$$*).
+.SECONDEXPANSION:
+
 # ---- Build rules ---------------------------------------------------------------------
 $(BUILD)/libfdt/.extracted: | $(BUILD)/.deps
 	@mkdir -p $(LIBFDT_SRC)
@@ -122,12 +128,11 @@ $(BUILD)/umbra.bin: $(BUILD)/umbra.elf
 
 guests: $(GUEST_ELFS)
 
-$(BUILD)/guests/%.elf: $(wildcard guests/*/*.c guests/*/*.S) $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld src/include/riscv.h | $(BUILD)/.deps
+$(BUILD)/guests/%.elf: $$(wildcard guests/$$*/*.c guests/$$*/*.S bench/$$*/*.c) $(GUEST_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $(wildcard guests/$*/*.c guests/$*/*.S)
+	@$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $(wildcard guests/$*/*.c guests/$*/*.S bench/$*/*.c)
 
-.SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c $$(HOST_SRCS_$$*) $(UMBRA_HDRS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"

@@ -171,7 +171,7 @@ static void probe_hart(void)
 	csr_write(satp, old | SATP_ASID);
 	platform.asid_bits = __builtin_popcountl(csr_read(satp) & SATP_ASID);
 	csr_write(satp, old);
-	__asm__ volatile("sfence.vma" ::: "memory");
+	sfence_vma_all();
 
 	platform.has_senvcfg = HART_PROBE(old = csr_read(senvcfg));
 	if (platform.has_senvcfg) {

@@ -76,7 +76,7 @@ void *mm_map_io(uint64_t pa, uint64_t size)
 			((pa - off + i) >> PAGE_SHIFT) << PTE_PPN_SHIFT |
 			PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 	mm.io_next += size;
-	__asm__ volatile("sfence.vma" ::: "memory");
+	sfence_vma_all();
 	return (void *)(va + off);
 }
 
@@ -129,6 +129,6 @@ int mm_init(uint64_t base, uint64_t size, uint64_t free_from,
 	if (err)
 		return err;
 	csr_write(satp, mm_host_satp());
-	__asm__ volatile("sfence.vma" ::: "memory");
+	sfence_vma_all();
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "umbra.h"
 #include "spt.h"
+#include "vdev.h"
 
 #define GUEST_RAM_BASE    0x80000000UL
 #define GUEST_KERNEL_GPA  0x80200000UL
@@ -37,6 +38,10 @@ struct vm {
 	uint64_t entry_gpa, fdt_gpa;
 	uint64_t *bare_root;          /* the view used while the guest's satp is Bare */
 	struct spt_cache spt;         /* shadows used while it is not */
+	struct vdev *devs[VDEV_MAX];  /* emulated devices (src/vdev) */
+	unsigned ndevs;
+	/* The interrupt controller's input wires (set by the PLIC model). */
+	void (*irq_set)(struct vm *vm, unsigned irq, bool level);
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 

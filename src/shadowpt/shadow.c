@@ -37,7 +37,11 @@
  * "The entries for va" are the 4 KiB shadow entry for va or, if va was
  * shadowed from a guest superpage, everything shadowed from that superpage
  * (the shadow marks the table entry that covers it, see SPT_PTE_SUPER).
- * Satp writes flush nothing: they select (or start) a shadow.
+ * Satp writes flush nothing: they select (or start) a shadow.  A flushed
+ * shadow that is not the one in use is only marked stale and emptied when
+ * it is next selected, so a fence costs nothing for address spaces that
+ * never run again; the mark is the "generation" of its cache key: a root
+ * page the guest freed and reused is always preceded by such a fence.
  */
 #include <string.h>
 #include "spt.h"
@@ -57,16 +61,6 @@ static inline uint64_t pte_pa(uint64_t pte)
 static inline bool pte_is_table(uint64_t pte)
 {
 	return (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X));
-}
-
-static inline void sfence_asid(uint16_t asid)
-{
-	__asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
-}
-
-static inline void sfence_va(uint64_t va, uint16_t asid)
-{
-	__asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
 }
 
 /*
@@ -119,9 +113,9 @@ static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 		sh->root[511] = (mm_va_to_pa(l2) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 	}
 	if (c->host_asids)
-		sfence_asid(sh->host_asid);
+		sfence_vma_asid(sh->host_asid);
 	else
-		__asm__ volatile("sfence.vma" ::: "memory");
+		sfence_vma_all();
 }
 
 int spt_init(struct vm *vm)
@@ -157,9 +151,10 @@ struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
 
 	if (!fmt) {
 		/* Bare: the fixed view of guest RAM. */
+		c->active = NULL;
 		csr_write(satp, spt_satp(&pt_sv39, vm->bare_root, 0));
 		if (!c->host_asids)
-			__asm__ volatile("sfence.vma" ::: "memory");
+			sfence_vma_all();
 		return NULL;
 	}
 	c->clock++;
@@ -186,13 +181,19 @@ struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
 		shadow_clear(c, sh);
 	}
 	sh->used = true;
+	sh->stale = false;
 	sh->satp = satp;
 	sh->view = view;
 found:
+	if (sh->stale) {
+		shadow_clear(c, sh);
+		sh->stale = false;
+	}
+	c->active = sh;
 	sh->lru = c->clock;
 	csr_write(satp, spt_satp(sh->fmt, sh->root, sh->host_asid));
 	if (!c->host_asids)
-		__asm__ volatile("sfence.vma" ::: "memory");
+		sfence_vma_all();
 	return sh;
 }
 
@@ -276,7 +277,7 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;
 	if (w->level > 0)
 		*spt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
-	sfence_va(page, sh->host_asid);
+	sfence_vma_va(page, sh->host_asid);
 	c->stats.fills++;
 	return SPT_FILLED;
 }
@@ -293,7 +294,7 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 			return;
 		if (level == 0) {
 			*pte = 0;
-			sfence_va(va, sh->host_asid);
+			sfence_vma_va(va, sh->host_asid);
 			return;
 		}
 		if (*pte & SPT_PTE_SUPER) {
@@ -305,7 +306,7 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 				*pte = 0;
 			}
 			c->stats.flush_super++;
-			sfence_asid(sh->host_asid);
+			sfence_vma_asid(sh->host_asid);
 			return;
 		}
 		table = mm_pa_to_va(pte_pa(*pte));
@@ -324,14 +325,16 @@ void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t a
 		c->stats.flush_va++;
 	for (unsigned i = 0; i < SPT_SLOTS; i++) {
 		struct spt_shadow *sh = &c->slot[i];
-		if (!sh->used)
+		if (!sh->used || sh->stale)
 			continue;
 		if (by_asid && ((sh->satp & SATP_ASID) >> SATP_ASID_SHIFT) != (asid & 0xffff))
 			continue;
 		if (by_va)
 			shadow_flush_va(c, sh, va);
-		else
+		else if (sh == c->active)
 			shadow_clear(c, sh);
+		else
+			sh->stale = true;
 	}
 }
 

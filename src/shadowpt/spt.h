@@ -100,6 +100,7 @@ struct spt_shadow {
 	uint64_t *root;
 	uint16_t host_asid;
 	uint64_t lru;
+	bool stale;               /* flushed while not in use: clear before use */
 };
 
 struct spt_stats {
@@ -114,6 +115,7 @@ struct spt_stats {
 struct spt_cache {
 	struct spt_shadow slot[SPT_SLOTS];
 	uint64_t clock;
+	struct spt_shadow *active;   /* the one the real satp selects (NULL: Bare) */
 	bool host_asids;          /* slots have their own host ASIDs */
 	struct spt_stats stats;
 };

@@ -99,12 +99,54 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
 }
 
 /*
+ * A load or store to a device.  The guest's view never maps device
+ * ranges, so the instruction faulted; Umbra decodes it, makes the access
+ * on the device model and writes a load's result to its register (0; the
+ * dispatcher then moves past the instruction).
+ * What cannot be a device access (a fetch, an AMO, an FP register, an
+ * access crossing the device's end, an access the device refuses) gets the
+ * access fault a bus error would give.
+ */
+static int emulate_mmio(struct vcpu *v, struct vdev *d, uint64_t gpa, enum spt_access acc)
+{
+	struct decode_insn in;
+	uint32_t raw;
+	uint64_t val = 0;
+
+	if (acc == SPT_FETCH || fetch_insn(v, &raw) || decode_insn(raw, &in) < 0 ||
+	    (in.cls != DECODE_CLASS_LOAD && in.cls != DECODE_CLASS_STORE) || in.fp ||
+	    (in.cls == DECODE_CLASS_STORE) != (acc == SPT_STORE) ||
+	    gpa - d->base + in.width > d->size)
+		return -1;
+	v->stats.insn[in.op]++;
+	if (in.cls == DECODE_CLASS_STORE) {
+		val = v->tf.x[in.rs2];
+		if (in.width < 8)
+			val &= (1UL << (8 * in.width)) - 1;
+		if (d->access(d, gpa - d->base, in.width, true, &val))
+			return -1;
+	} else {
+		if (d->access(d, gpa - d->base, in.width, false, &val))
+			return -1;
+		if (in.width < 8) {
+			unsigned shift = 64 - 8 * in.width;
+			val = in.is_signed ? (uint64_t)((int64_t)(val << shift) >> shift)
+					   : (val << shift) >> shift;
+		}
+		if (in.rd)
+			v->tf.x[in.rd] = val;
+	}
+	v->insn_len = in.len;
+	return 0;
+}
+
+/*
  * A real page fault: the real MMU found nothing in the guest's view.  With
  * paging on, the shadow may just not have the translation yet (spt_fault
  * fills it and the instruction is retried), or the guest's own tables
  * forbid the access (the guest gets that page fault).  An address that
  * translates to no guest RAM (always the case for a fault in the Bare
- * view, which maps all of it) is no memory: an access fault.
+ * view, which maps all of it) is a device, or no memory: an access fault.
  */
 static enum trap_outcome handle_page_fault(struct vcpu *v)
 {
@@ -131,9 +173,13 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 		pr_err("the guest mapped virtual address 0x%lx, in the top 1 GiB that Umbra reserves\n",
 		       v->tf.tval);
 		vm_exit(v->vm, SBI_SRST_REASON_SYSFAIL);
-	default: /* SPT_NOT_RAM */
+	default: { /* SPT_NOT_RAM: a device, or nothing */
+		struct vdev *d = vdev_find(v->vm, w.gpa);
+		if (d && emulate_mmio(v, d, w.gpa, acc) == 0)
+			return TRAP_NEXT;
 		vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
 		return TRAP_RESUME;
+	}
 	}
 }
 

@@ -52,7 +52,7 @@ void vcpu_run(struct vcpu *v)
 
 	/* sret will drop to U-mode (SPP = 0); the real SIE stays 0 in Umbra. */
 	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
-	__asm__ volatile("sfence.vma" ::: "memory");
+	sfence_vma_all();
 	trap_return(&v->tf);
 }
 
