@@ -17,7 +17,7 @@ BUILD   ?= build
 # (medany) to run in its window at the top of the address space.
 # (The link uses plain rv64imac: that is the name of picolibc's multilib.)
 UMBRA_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/vdev
+UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/vdev src/host
 UMBRA_CFLAGS := $(UMBRA_ARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common \
 	-fno-stack-protector -fno-builtin-printf -Wall -Wextra -Werror \
 	--specs=picolibc.specs -Isrc/include $(addprefix -I,$(UMBRA_DIRS)) \
@@ -53,11 +53,14 @@ GUEST_DEPS   := $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld src/
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
 	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
-	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk
+	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
+	$(BUILD)/host/test_uart $(BUILD)/host/test_plic
 HOST_SRCS_test_decode := src/decode/decode.c
 HOST_SRCS_decode_dump := src/decode/decode.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
 HOST_SRCS_test_walk   := src/shadowpt/walk.c
+HOST_SRCS_test_uart   := src/vdev/uart.c
+HOST_SRCS_test_plic   := src/vdev/plic.c
 
 # ---- Running guests ------------------------------------------------------------------
 GUEST   ?= $(BUILD)/guests/hello.elf

@@ -28,3 +28,11 @@ def test_csr_warl_rules():
 
 def test_guest_page_table_walk():
     run([os.path.join(BUILD, "host", "test_walk")])
+
+
+def test_uart_model():
+    run([os.path.join(BUILD, "host", "test_uart")])
+
+
+def test_plic_model():
+    run([os.path.join(BUILD, "host", "test_plic")])

@@ -6,13 +6,35 @@
 #include <stdio.h>
 #include "umbra.h"
 #include "fw.h"
+#include "host.h"
+
+static bool have_uart;
+
+/* From now on write to the UART directly rather than through the firmware. */
+void console_use_uart(void)
+{
+	have_uart = true;
+}
+
+void console_putc(int c)
+{
+	if (have_uart)
+		host_uart_putc(c);
+	else
+		fw_putchar(c);
+}
+
+int console_getc(void)
+{
+	return have_uart ? host_uart_getc() : fw_getchar();
+}
 
 void console_puts(const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\n')
-			fw_putchar('\r');
-		fw_putchar(*s);
+			console_putc('\r');
+		console_putc(*s);
 	}
 }
 

@@ -43,6 +43,12 @@ static void guest_isa(char *out, size_t outlen)
 	}
 }
 
+/* Each hart's interrupt controller node is referenced by this phandle. */
+static uint32_t intc_phandle(unsigned hart)
+{
+	return 1 + hart;
+}
+
 #define CHECK(x) do { int __e = (x); if (__e < 0) return __e; } while (0)
 
 static int fdt_prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
@@ -66,6 +72,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa
 
 	CHECK(fdt_begin_node(fdt, "chosen"));
 	CHECK(fdt_property_string(fdt, "bootargs", cfg->bootargs));
+	CHECK(fdt_property_string(fdt, "stdout-path", VDEV_CONSOLE_PATH));
 	if (cfg->initrd_size) {
 		CHECK(fdt_property_u64(fdt, "linux,initrd-start", initrd_gpa));
 		CHECK(fdt_property_u64(fdt, "linux,initrd-end", initrd_gpa + cfg->initrd_size));
@@ -96,12 +103,13 @@ static int build(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa
 		CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));
 		CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
 		CHECK(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
-		CHECK(fdt_property_u32(fdt, "phandle", 1 + i));
+		CHECK(fdt_property_u32(fdt, "phandle", intc_phandle(i)));
 		CHECK(fdt_end_node(fdt));
 		CHECK(fdt_end_node(fdt));
 	}
 	CHECK(fdt_end_node(fdt));
 
+	CHECK(vdev_board_fdt(vm, fdt, intc_phandle));
 	CHECK(fdt_end_node(fdt));
 	CHECK(fdt_finish(fdt));
 	return 0;

@@ -11,6 +11,10 @@
 
 struct platform platform;
 
+#define fdt_for_each_compatible(fdt, node, compat)				\
+	for (node = fdt_node_offset_by_compatible(fdt, -1, compat); node >= 0;	\
+	     node = fdt_node_offset_by_compatible(fdt, node, compat))
+
 static uint64_t fdt_read_cells(const fdt32_t *p, int cells)
 {
 	uint64_t v = 0;
@@ -92,6 +96,15 @@ int host_fdt_parse(uint64_t fdt_pa)
 	uint64_t size;
 	if (node < 0 || fdt_reg(fdt, node, &platform.finisher_pa, &size))
 		platform.finisher_pa = 0;
+
+	node = fdt_node_offset_by_compatible(fdt, -1, "ns16550a");
+	if (node < 0 || fdt_reg(fdt, node, &platform.uart_pa, &size))
+		platform.uart_pa = 0;
+	fdt_for_each_compatible(fdt, node, "virtio,mmio") {
+		uint64_t pa;
+		if (platform.nvirtio < ARRAY_SIZE(platform.virtio_pa) && !fdt_reg(fdt, node, &pa, &size))
+			platform.virtio_pa[platform.nvirtio++] = pa;
+	}
 
 	node = fdt_path_offset(fdt, "/chosen");
 	platform.bootargs = node >= 0 ? fdt_getprop(fdt, node, "bootargs", NULL) : NULL;

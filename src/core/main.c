@@ -12,6 +12,7 @@
 #include "vm.h"
 #include "fw.h"
 #include "vcpu.h"
+#include "host.h"
 
 #define UMBRA_VERSION "0.1"
 
@@ -228,6 +229,14 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		      reserved, nreserved);
 	if (err)
 		fail("host memory (are the staged images inside RAM?)", err);
+
+	if (platform.uart_pa && host_uart_init(platform.uart_pa) == 0)
+		console_use_uart();
+	if (platform.nvirtio) {
+		err = host_blk_init(platform.virtio_pa, platform.nvirtio);
+		if (err && err != ERR_NOTFOUND)
+			fail("the host's virtio-blk disk", err);
+	}
 
 	err = vm_create(&vm0, &cfg);
 	if (err)

@@ -16,6 +16,9 @@ struct platform {
 	char isa[256];          /* riscv,isa of the boot hart */
 	char mmu_type[32];
 	uint64_t finisher_pa;   /* QEMU's sifive,test finisher, 0 if none */
+	uint64_t uart_pa;       /* the console UART (ns16550a), 0 if none */
+	uint64_t virtio_pa[8];  /* virtio-mmio slots */
+	unsigned nvirtio;
 	const char *bootargs;   /* Umbra's command line (chosen/bootargs) */
 	uint64_t fdt_pa, fdt_size;
 	/* What the hart implements, found by probing its CSRs at boot. */

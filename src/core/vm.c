@@ -119,6 +119,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		memcpy(dst, mm_pa_to_va(cfg->initrd_pa), cfg->initrd_size);
 	}
 	vm->nvcpus = cfg->nvcpus;
+	err = vdev_board_create(vm);
+	if (err) {
+		pr_err("creating the guest's devices: %s\n", err_str(err));
+		return err;
+	}
 	err = vm_build_fdt(vm, cfg, initrd_gpa);
 	if (err)
 		return err;

@@ -42,6 +42,7 @@ struct vm {
 	unsigned ndevs;
 	/* The interrupt controller's input wires (set by the PLIC model). */
 	void (*irq_set)(struct vm *vm, unsigned irq, bool level);
+	struct board *board;          /* the devices' state (vdev/board.c) */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 

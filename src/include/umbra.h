@@ -20,6 +20,9 @@
 /* Console output (src/core/console.c), formatted by picolibc's vsnprintf. */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_puts(const char *s);
+void console_putc(int c);
+int console_getc(void);               /* a byte, or -1 if none is waiting */
+void console_use_uart(void);
 #define pr_info(...)  console_printf("umbra: " __VA_ARGS__)
 #define pr_err(...)   console_printf("umbra: error: " __VA_ARGS__)
 

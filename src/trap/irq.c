@@ -6,6 +6,7 @@
 #include "platform.h"
 #include "hart.h"
 #include "fw.h"
+#include "vm.h"
 
 static inline uint64_t time_now(void)
 {
@@ -72,16 +73,25 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	}
 }
 
+/* What the user types is looked for this often while a guest sleeps. */
+#define INPUT_POLL_HZ 100
+
 /*
  * wfi: sleep until an interrupt is pending and enabled in sie, whether or
  * not sstatus.SIE would let it be taken.  Umbra sleeps in a real wfi (it runs
- * with sstatus.SIE = 0, so the real interrupt wakes it without trapping).
+ * with sstatus.SIE = 0, so the real interrupt wakes it without trapping),
+ * with the real timer armed for the guest's deadline or the next look at
+ * the console, whichever comes first.
  */
 void vcpu_wait_for_interrupt(struct vcpu *v)
 {
+	vdev_board_poll(v->vm);
 	while (!(vcpu_sip(v) & v->csr.sie)) {
+		uint64_t poll = time_now() + platform.timebase_hz / INPUT_POLL_HZ;
+		hart_timer_set(v->hart, MIN(v->timer_deadline, poll));
 		v->stats.wfi_sleeps++;
 		__asm__ volatile("wfi");
 		vcpu_poll_timer(v);
+		vdev_board_poll(v->vm);
 	}
 }

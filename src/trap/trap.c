@@ -192,10 +192,12 @@ static const trap_handler exception_handlers[CAUSE_EXCEPTION_COUNT] = {
 	/* everything else (breakpoint, misaligned, access faults): reflect */
 };
 
-/* The real timer fired: it was armed for this vCPU's deadline. */
+/* The real timer fired: it was armed for this vCPU's deadline.  A good
+ * moment to look for console input too. */
 static enum trap_outcome handle_timer(struct vcpu *v)
 {
 	vcpu_poll_timer(v);
+	vdev_board_poll(v->vm);
 	return TRAP_RESUME;
 }
 

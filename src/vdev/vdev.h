@@ -45,4 +45,12 @@ struct vdev *vdev_find(struct vm *vm, uint64_t gpa);
 /* Drive interrupt wire 'irq' of the VM's interrupt controller. */
 void vdev_irq(struct vm *vm, unsigned irq, bool level);
 
+/* The QEMU-virt-like machine a guest gets (board.c): create its devices,
+ * describe them in the guest's device tree (the /soc node), and feed them
+ * what the user typed. */
+int vdev_board_create(struct vm *vm);
+int vdev_board_fdt(struct vm *vm, void *fdt, uint32_t (*intc_phandle)(unsigned hart));
+void vdev_board_poll(struct vm *vm);
+#define VDEV_CONSOLE_PATH "/soc/serial@10000000"
+
 #endif

@@ -1,0 +1,27 @@
+/*
+ * host.h - Umbra's drivers for the real machine's devices: the UART (the
+ * console the user sees) and a virtio-blk disk (what a guest's disk is
+ * backed by).  Both are driven by polling: Umbra never takes their
+ * interrupts.
+ */
+#ifndef UMBRA_HOST_H
+#define UMBRA_HOST_H
+
+#include "umbra.h"
+
+/* The console UART (NS16550A).  Before host_uart_init the firmware's SBI
+ * console is used. */
+int host_uart_init(uint64_t pa);
+void host_uart_putc(int c);
+int host_uart_getc(void);             /* a byte, or -1 if none is waiting */
+
+/* The first virtio-blk device among the host's virtio-mmio slots. */
+int host_blk_init(const uint64_t *mmio_pa, unsigned n);
+bool host_blk_present(void);
+uint64_t host_blk_capacity(void);     /* in 512-byte sectors */
+/* Read or write 'len' bytes (a multiple of 512) at 'sector' from/to host
+ * physical memory 'pa'; synchronous.  0 or a negative error. */
+int host_blk_rw(uint64_t sector, uint64_t pa, uint32_t len, bool write);
+int host_blk_flush(void);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * virtio_blk.c - Umbra's driver for the host's virtio-blk disk (QEMU's
+ * virtio-blk-device on a virtio-mmio slot, modern interface: run.py passes
+ * -global virtio-mmio.force-legacy=false).
+ *
+ * One split virtqueue, one request at a time, completion by polling the
+ * used ring.  A request is three descriptors: the 16-byte header (type and
+ * sector), the data, and the one-byte status the device writes.  Data
+ * buffers are given by host physical address, so a guest's buffer (guest
+ * RAM is one contiguous block of host RAM) is read or written in place.
+ */
+#include "host.h"
+#include "mm.h"
+
+/* virtio-mmio registers (Virtio 1.1, 4.2.2). */
+#define VIRTIO_MAGIC            0x000
+#define VIRTIO_VERSION          0x004
+#define VIRTIO_DEVICE_ID        0x008
+#define VIRTIO_DEVICE_FEATURES  0x010
+#define VIRTIO_DEVICE_FEATURES_SEL 0x014
+#define VIRTIO_DRIVER_FEATURES  0x020
+#define VIRTIO_DRIVER_FEATURES_SEL 0x024
+#define VIRTIO_QUEUE_SEL        0x030
+#define VIRTIO_QUEUE_NUM_MAX    0x034
+#define VIRTIO_QUEUE_NUM        0x038
+#define VIRTIO_QUEUE_READY      0x044
+#define VIRTIO_QUEUE_NOTIFY     0x050
+#define VIRTIO_INTERRUPT_STATUS 0x060
+#define VIRTIO_INTERRUPT_ACK    0x064
+#define VIRTIO_STATUS           0x070
+#define VIRTIO_QUEUE_DESC_LOW   0x080
+#define VIRTIO_QUEUE_DESC_HIGH  0x084
+#define VIRTIO_QUEUE_DRIVER_LOW 0x090
+#define VIRTIO_QUEUE_DRIVER_HIGH 0x094
+#define VIRTIO_QUEUE_DEVICE_LOW 0x0a0
+#define VIRTIO_QUEUE_DEVICE_HIGH 0x0a4
+#define VIRTIO_CONFIG           0x100
+
+#define STATUS_ACKNOWLEDGE 1
+#define STATUS_DRIVER      2
+#define STATUS_DRIVER_OK   4
+#define STATUS_FEATURES_OK 8
+
+#define VIRTIO_F_VERSION_1_HI   (1u << 0)   /* feature bit 32 */
+#define VIRTIO_BLK_F_FLUSH      (1u << 9)
+#define VIRTIO_BLK_T_IN    0
+#define VIRTIO_BLK_T_OUT   1
+#define VIRTIO_BLK_T_FLUSH 4
+
+#define VIRTQ_DESC_F_NEXT  1
+#define VIRTQ_DESC_F_WRITE 2
+#define QSIZE 4
+
+struct virtq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
+struct virtq_avail { uint16_t flags, idx, ring[QSIZE], used_event; };
+struct virtq_used_elem { uint32_t id, len; };
+struct virtq_used { uint16_t flags, idx; struct virtq_used_elem ring[QSIZE]; uint16_t avail_event; };
+struct blk_req { uint32_t type, reserved; uint64_t sector; };
+
+/* Everything the device reads or writes lives in one page of Umbra's. */
+struct blk_page {
+	struct virtq_desc desc[QSIZE];
+	struct virtq_avail avail;
+	uint8_t pad[64];
+	struct virtq_used used __attribute__((aligned(4)));
+	struct blk_req req;
+	volatile uint8_t status;
+};
+_Static_assert(sizeof(struct blk_page) <= PAGE_SIZE, "one page");
+
+static struct {
+	volatile uint32_t *regs;
+	struct blk_page *q;
+	uint16_t used_seen;
+	uint64_t capacity;
+	bool flush;
+} blk;
+
+static inline uint32_t rd(unsigned off) { return blk.regs[off / 4]; }
+static inline void wr(unsigned off, uint32_t v) { blk.regs[off / 4] = v; }
+
+static void wr64(unsigned lo, uint64_t v)
+{
+	wr(lo, (uint32_t)v);
+	wr(lo + 4, (uint32_t)(v >> 32));
+}
+
+/* The device initialisation sequence of Virtio 1.1, 3.1.1. */
+static int blk_setup(volatile uint32_t *regs)
+{
+	blk.regs = regs;
+	wr(VIRTIO_STATUS, 0);                         /* reset */
+	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE);
+	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+
+	wr(VIRTIO_DEVICE_FEATURES_SEL, 1);
+	if (!(rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_F_VERSION_1_HI))
+		return ERR_NOTSUPP;
+	wr(VIRTIO_DEVICE_FEATURES_SEL, 0);
+	blk.flush = rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_BLK_F_FLUSH;
+	wr(VIRTIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
+	wr(VIRTIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_DRIVER_FEATURES, blk.flush ? VIRTIO_BLK_F_FLUSH : 0);
+	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+	if (!(rd(VIRTIO_STATUS) & STATUS_FEATURES_OK))
+		return ERR_NOTSUPP;
+
+	blk.q = mm_alloc_page();
+	if (!blk.q)
+		return ERR_NOMEM;
+	wr(VIRTIO_QUEUE_SEL, 0);
+	if (rd(VIRTIO_QUEUE_NUM_MAX) < QSIZE)
+		return ERR_NOTSUPP;
+	wr(VIRTIO_QUEUE_NUM, QSIZE);
+	wr64(VIRTIO_QUEUE_DESC_LOW, mm_va_to_pa(blk.q->desc));
+	wr64(VIRTIO_QUEUE_DRIVER_LOW, mm_va_to_pa(&blk.q->avail));
+	wr64(VIRTIO_QUEUE_DEVICE_LOW, mm_va_to_pa(&blk.q->used));
+	wr(VIRTIO_QUEUE_READY, 1);
+	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
+			  STATUS_DRIVER_OK);
+
+	/* Config space: capacity in 512-byte sectors (64-bit at offset 0). */
+	blk.capacity = rd(VIRTIO_CONFIG) | (uint64_t)rd(VIRTIO_CONFIG + 4) << 32;
+	return 0;
+}
+
+int host_blk_init(const uint64_t *mmio_pa, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		volatile uint32_t *regs = mm_map_io(mmio_pa[i], 0x200);
+		if (!regs)
+			return ERR_NOMEM;
+		if (regs[VIRTIO_MAGIC / 4] != 0x74726976 || regs[VIRTIO_DEVICE_ID / 4] != 2)
+			continue;
+		if (regs[VIRTIO_VERSION / 4] != 2) {
+			pr_err("host virtio-blk is a legacy (version 1) device; QEMU needs "
+			       "-global virtio-mmio.force-legacy=false\n");
+			return ERR_NOTSUPP;
+		}
+		return blk_setup(regs);
+	}
+	return ERR_NOTFOUND;
+}
+
+bool host_blk_present(void)
+{
+	return blk.q != NULL;
+}
+
+uint64_t host_blk_capacity(void)
+{
+	return blk.capacity;
+}
+
+/* Submit one request chain and wait for the device to use it. */
+static int blk_request(uint32_t type, uint64_t sector, uint64_t pa, uint32_t len, bool dev_writes)
+{
+	struct blk_page *q = blk.q;
+	unsigned n = 0;
+
+	if (!q)
+		return ERR_NOTFOUND;
+	q->req = (struct blk_req){ type, 0, sector };
+	q->status = 0xff;
+	q->desc[n] = (struct virtq_desc){ mm_va_to_pa(&q->req), sizeof(q->req), VIRTQ_DESC_F_NEXT, 1 };
+	n++;
+	if (len) {
+		q->desc[n] = (struct virtq_desc){ pa, len,
+			VIRTQ_DESC_F_NEXT | (dev_writes ? VIRTQ_DESC_F_WRITE : 0), 2 };
+		n++;
+	}
+	q->desc[n] = (struct virtq_desc){ mm_va_to_pa((void *)&q->status), 1, VIRTQ_DESC_F_WRITE, 0 };
+	if (n == 1)
+		q->desc[0].next = 1;
+
+	q->avail.ring[q->avail.idx % QSIZE] = 0;
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	q->avail.idx++;
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	wr(VIRTIO_QUEUE_NOTIFY, 0);
+
+	while (*(volatile uint16_t *)&q->used.idx == blk.used_seen)
+		;
+	blk.used_seen++;
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	wr(VIRTIO_INTERRUPT_ACK, rd(VIRTIO_INTERRUPT_STATUS));
+	return q->status == 0 ? 0 : ERR_FAULT;
+}
+
+int host_blk_rw(uint64_t sector, uint64_t pa, uint32_t len, bool write)
+{
+	if (len % 512 || sector > blk.capacity || len / 512 > blk.capacity - sector)
+		return ERR_RANGE;
+	return blk_request(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, !write);
+}
+
+int host_blk_flush(void)
+{
+	return blk.flush ? blk_request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false) : 0;
+}
