@@ -54,13 +54,16 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
 	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
 	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
-	$(BUILD)/host/test_uart $(BUILD)/host/test_plic
+	$(BUILD)/host/test_uart $(BUILD)/host/test_plic \
+	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio
 HOST_SRCS_test_decode := src/decode/decode.c
 HOST_SRCS_decode_dump := src/decode/decode.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
 HOST_SRCS_test_walk   := src/shadowpt/walk.c
 HOST_SRCS_test_uart   := src/vdev/uart.c
 HOST_SRCS_test_plic   := src/vdev/plic.c
+HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 
 # ---- Running guests ------------------------------------------------------------------
 GUEST   ?= $(BUILD)/guests/hello.elf
@@ -70,7 +73,8 @@ MEM     ?= 128M
 CPU     ?= rv64,h=false
 RUN_ARGS = --guest "$(GUEST)" --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	--cpu "$(CPU)" --umbra $(BUILD)/umbra.bin \
-	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)")
+	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
+	$(if $(DISK),--disk "$(DISK)")
 
 .PHONY: all deps run test debug bench clean help host-tests guests
 all: $(BUILD)/umbra.bin guests

@@ -2,7 +2,8 @@
 """Boot a guest on QEMU virt, natively or under Umbra.
 
     run.py --guest G [--backend shadow|native] [--smp N] [--mem SIZE]
-           [--append ARGS] [--initrd FILE] [--cpu CPU] [--icount] [--gdb]
+           [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
+           [--icount] [--gdb]
 
 native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
@@ -58,10 +59,17 @@ def check_file(path, what):
 
 
 def qemu_base(args, mem_bytes):
-    return ["qemu-system-riscv64", "-M", "virt", "-cpu", args.cpu,
-            "-smp", str(args.smp), "-m", f"{mem_bytes // MiB}M",
-            "-bios", "default", "-nographic", "-no-reboot"] + \
-           (["-icount", "shift=0"] if args.icount else [])
+    cmd = ["qemu-system-riscv64", "-M", "virt", "-cpu", args.cpu,
+           "-smp", str(args.smp), "-m", f"{mem_bytes // MiB}M",
+           "-bios", "default", "-nographic",
+           # Modern (version 2) virtio-mmio, natively and for Umbra's driver.
+           "-global", "virtio-mmio.force-legacy=false"]
+    if args.icount:
+        cmd += ["-icount", "shift=0"]
+    if args.disk:
+        cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
+                "-device", "virtio-blk-device,drive=disk0"]
+    return cmd
 
 
 def native_cmd(args, mem):
@@ -106,6 +114,7 @@ def main():
     p.add_argument("--mem", default="128M")
     p.add_argument("--append", default="")
     p.add_argument("--initrd", default="")
+    p.add_argument("--disk", default="", help="raw disk image for a virtio-blk disk")
     p.add_argument("--cpu", default="rv64,h=false")
     p.add_argument("--umbra", default="build/umbra.bin")
     p.add_argument("--icount", action="store_true", help="-icount shift=0 (one hart)")
@@ -117,6 +126,8 @@ def main():
     check_file(args.guest, "guest image")
     if args.initrd:
         check_file(args.initrd, "initrd")
+    if args.disk:
+        check_file(args.disk, "disk image")
     if args.smp < 1:
         die("--smp must be at least 1")
     mem = parse_size(args.mem)

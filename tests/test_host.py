@@ -36,3 +36,11 @@ def test_uart_model():
 
 def test_plic_model():
     run([os.path.join(BUILD, "host", "test_plic")])
+
+
+def test_shadow_tables():
+    run([os.path.join(BUILD, "host", "test_shadow")])
+
+
+def test_virtio_models():
+    run([os.path.join(BUILD, "host", "test_virtio")])

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "hart.h"
+#include "fw.h"
 
 static struct hart harts[MAX_HARTS];
 
@@ -22,6 +23,9 @@ struct hart *hart_init(unsigned index, unsigned long hartid, uint64_t stack_top)
 	h->hartid = hartid;
 	h->index = index;
 	h->stack_top = stack_top;
+	/* The real timer may still be set from before a reboot (its STIP
+	 * pending): disarm it, so that the cache below tells the truth. */
+	fw_set_timer(~0UL);
 	h->timer_armed = ~0UL;
 	__asm__ volatile("mv tp, %0" :: "r"(h));
 	return h;

@@ -268,7 +268,15 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 	uint64_t page = va & ~(PAGE_SIZE - 1);
 	uint64_t *pte = spt_walk(sh->fmt, sh->root, page, 0, true);
 	if (!pte) {
-		/* Out of pages: start this shadow afresh and try once more. */
+		/* Out of pages: empty every shadow (they are caches; stale ones
+		 * are garbage), this one too, and try once more. */
+		for (unsigned i = 0; i < SPT_SLOTS; i++) {
+			struct spt_shadow *o = &c->slot[i];
+			if (o->used && o != sh) {
+				shadow_clear(c, o);
+				o->stale = false;
+			}
+		}
 		shadow_clear(c, sh);
 		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
 		if (!pte)

@@ -29,13 +29,19 @@
  * reachable from a slot is a live page of ours, no page is reachable twice,
  * the live page count equals the reachable count (no leak), every leaf is a
  * 4 KiB U page with V, A, D and no G whose frame lies inside guest RAM,
- * no non-zero invalid entries, and the window is present exactly once.
+ * no non-zero invalid entries, the window is present exactly once, and the
+ * active shadow (vm->spt.active) is a used slot that is not stale.
  *
- * Parts: spt_view; the cache (spt_switch); the fill matrix (every view x
- * guest permission x U x A x D x access, Sv39 and Sv48, three VAs each,
- * against an oracle written from the privileged spec); fill sequences;
- * superpages; every sfence form; format switches; what is not RAM or is
- * the window; running out of pages; the stats printout.
+ * Parts: spt_view; the cache (spt_switch: Bare, hits, misses, LRU, host
+ * ASIDs, the satp written); the fill matrix (every view x guest permission
+ * x U x A x D x access, Sv39 and Sv48, three VAs each, against an oracle
+ * written from the privileged spec); view safety (a shadow never allows
+ * what its view forbids, even for a fault reported with another mode);
+ * fill sequences (a clean page turns writable only through a store fault);
+ * superpages (2 MiB, 1 GiB, Sv48's 512 GiB over the window's slot); every
+ * sfence form, with the stale-marking of shadows not in use; Sv39 <-> Sv48
+ * in the same slots; what is not RAM or is the window; running out of
+ * pages; the stats printout.
  *
  * Build and run (from the repository root):
  *   gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
@@ -399,7 +405,6 @@ static void world_begin(unsigned asid_bits, uint64_t ram_gpa)
 	vm.ram_size = RAM_SIZE;
 	vm.ram = ram_buf;
 	vm.bare_root = bare_page;
-	memset(ram_buf + GT_OFF, 0, gt_next > ram_gpa + GT_OFF ? RAM_SIZE - GT_OFF : 0);
 	gt_next = ram_gpa + GT_OFF;
 	sf_n = 0;
 	last_satp = 0;
@@ -505,6 +510,9 @@ static void audit(void)
 		else
 			EQ(sh->host_asid, 0);
 	}
+	struct spt_shadow *act = vm.spt.active;
+	CHECKF(!act || (act >= vm.spt.slot && act < vm.spt.slot + SPT_SLOTS && act->used && !act->stale),
+	       "the active shadow is not a used, fresh slot");
 	CHECKF(reached == n_live, "leak: %zu live pages, %zu reachable (allocated %" PRIu64
 	       ", freed %" PRIu64 ")", (size_t)n_live, reached, n_alloc, n_free);
 	EQ(n_alloc, n_free + n_live);
@@ -680,7 +688,7 @@ static void test_cache(unsigned asid_bits)
 
 	begin("%s: same (satp, view) hits", cfg);
 	fill(a, 0x10000000);
-	unsigned alloc0 = n_alloc;
+	uint64_t alloc0 = n_alloc;
 	struct spt_shadow *a2 = spt_switch(&vm, sA, SPT_VIEW_S);
 	CHECK(a2 == a);
 	EQ(st->hits, 1);
@@ -722,7 +730,7 @@ static void test_cache(unsigned asid_bits)
 		EQ(last_satp, expect_satp(e));
 		EQ(last_satp >> 60, SATP_MODE_SV48);
 	}
-	EQ(n_live, SPT_SLOTS + 1);     /* the window holder */
+	EQ(n_live, SPT_SLOTS + 2 + 1);     /* a's fill, and the window holder */
 	end();
 
 	begin("%s: same root in Sv39 and Sv48 are different shadows", cfg);
@@ -732,7 +740,6 @@ static void test_cache(unsigned asid_bits)
 
 	/* Fill the cache with distinct keys: 6 used so far, key k = (root, asid, view). */
 	begin("%s: %u distinct keys, distinct slots and host ASIDs", cfg, SPT_SLOTS);
-	struct spt_shadow *by_key[SPT_SLOTS + 4];
 	uint64_t satp_of[SPT_SLOTS + 4];
 	unsigned view_of[SPT_SLOTS + 4];
 	for (unsigned k = 0; k < SPT_SLOTS + 4; k++) {
@@ -741,7 +748,7 @@ static void test_cache(unsigned asid_bits)
 	}
 	uint64_t ev0 = st->evictions;
 	for (unsigned k = 0; k < SPT_SLOTS - 6; k++)
-		by_key[k] = spt_switch(&vm, satp_of[k], view_of[k]);
+		CHECK(spt_switch(&vm, satp_of[k], view_of[k]) != NULL);
 	EQ(st->evictions, ev0);
 	EQ(st->misses, SPT_SLOTS);
 	bool asid_used[SPT_SLOTS + 2] = { false };
@@ -808,7 +815,9 @@ static void test_cache(unsigned asid_bits)
 	end();
 
 	begin("%s: stats", cfg);
-	EQ(st->hits + st->misses, 0 + 2 /* first, hit */ + 4 + 2 + (SPT_SLOTS - 6) + 5 + (SPT_SLOTS - 1) + 1 - 2);
+	EQ(st->hits, 1 + 1 + 1 + (SPT_SLOTS - 1));
+	EQ(st->misses, 6 + (SPT_SLOTS - 6) + 4);
+	EQ(st->evictions, 4);
 	end();
 	world_end();
 }
@@ -953,6 +962,69 @@ static void test_fill_matrix(void)
 	printf("(fill matrix: %u cases)\n", n);
 }
 
+/* ---- Defence in depth: a shadow never allows what its view forbids --------------------------------
+ *
+ * Umbra always reports a fault with the privilege and sstatus its active
+ * view was chosen from.  Even if it did not, the shadow of a view must not
+ * let through what that view forbids (a U view mapping guest S pages would
+ * let guest user code read the kernel).  Every view x every (priv, SUM,
+ * MXR) the fault could be reported with x permissions x U x access.
+ */
+static void test_view_safety(void)
+{
+	static const uint64_t kinds[] = { R, R | W, X, R | X, R | W | X };
+	unsigned cases = 0;
+	for (unsigned view = 0; view < 8; view++) {
+		if ((view & SPT_VIEW_SUM) && !(view & SPT_VIEW_S))
+			continue;           /* spt_view never makes it */
+		for (unsigned pm = 0; pm < 8; pm++, cases++) {
+			unsigned priv = pm & 1 ? PRV_S : PRV_U;
+			uint64_t ss = (pm & 2 ? SUM : 0) | (pm & 4 ? MXR : 0);
+			world_begin(16, RAM_GPA);
+			begin("view safety: view %u, fault reported as %c sum=%u mxr=%u", view,
+			      priv == PRV_S ? 'S' : 'U', !!(pm & 2), !!(pm & 4));
+			uint64_t root = g_table();
+			struct { uint64_t va, pte; } pg[ARRAY_SIZE(kinds) * 2];
+			for (unsigned i = 0; i < ARRAY_SIZE(pg); i++) {
+				pg[i].va = 0x20000000 + i * 0x1000UL;
+				pg[i].pte = V | A | D | kinds[i / 2] | (i & 1 ? U : 0);
+				g_map(&pt_sv39, root, pg[i].va, 0, RAM_GPA + 0x100000 + i * 0x1000UL, pg[i].pte);
+			}
+			struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), view);
+			for (unsigned i = 0; i < ARRAY_SIZE(pg); i++)
+			for (unsigned acc = 0; acc < 3; acc++) {
+				struct spt_walk w;
+				spt_fault(&vm, sh, pg[i].va, acc, priv, ss, &w);
+				uint64_t leaf = sh_leaf(sh, pg[i].va);
+				if (!(leaf & V))
+					continue;
+				uint64_t g = pg[i].pte, allowed = 0;
+				bool s = view & SPT_VIEW_S;
+				bool reach = s ? (!(g & U) || (view & SPT_VIEW_SUM)) : (g & U);
+				if (reach) {
+					if ((g & R) || ((view & SPT_VIEW_MXR) && (g & X)))
+						allowed |= R;
+					if ((g & W) && (g & D))
+						allowed |= W;
+					if ((g & X) && !(s && (g & U)))
+						allowed |= X;
+				}
+				CHECKF((leaf & (R | W | X) & ~allowed) == 0,
+				       "page %s%s %s: shadow 0x%" PRIx64 " allows more than 0x%" PRIx64,
+				       (const char *[]){ "R", "RW", "X", "RX", "RWX" }[i / 2],
+				       i & 1 ? "U" : "", (const char *[]){ "load", "store", "fetch" }[acc],
+				       leaf, allowed);
+			}
+			/* An access the view forbids leaves an invalid entry behind:
+			 * empty the shadow before the audit. */
+			spt_sfence(&vm, false, 0, false, 0);
+			end();
+			world_end();
+		}
+	}
+	printf("(view safety: %u cases)\n", cases);
+}
+
 /* ---- Fill sequences: a clean page becomes writable only through a store fault ------------------ */
 
 static void test_sequences(void)
@@ -1040,7 +1112,6 @@ static unsigned count_below(uint64_t pte)
 static void test_superpages(unsigned asid_bits)
 {
 	const char *cfg = asid_bits ? "asid16" : "noasid";
-	bool asids = asid_bits >= 5;
 	struct spt_walk w;
 
 	/* ---- Sv39, a 2 MiB guest page next to 4 KiB ones ---- */
@@ -1146,7 +1217,7 @@ static void test_superpages(unsigned asid_bits)
 	EQ(sh->root[511], WPTE);
 	CHECK(sh_empty(sh));
 	EQ(sf_count(false, 0, true, sh->host_asid), 1);
-	(void)asids;
+	EQ(sf_count(false, 0, false, 0), 0);            /* a superpage flush is by ASID, even ASID 0 */
 	end();
 	world_end();
 
@@ -1273,7 +1344,9 @@ static void test_sfence(unsigned asid_bits)
 	sh[2] = spt_switch(&vm, satp[1], SPT_VIEW_S);
 	sh[3] = spt_switch(&vm, satp[2], SPT_VIEW_S);
 	sh[4] = spt_switch(&vm, satp[3], SPT_VIEW_S);
+	/* Select each shadow (as the guest would, emptying a stale one), fill it. */
 #define REFILL() do { for (unsigned i_ = 0; i_ < 5; i_++) { \
+		CHECK(spt_switch(&vm, sh[i_]->satp, sh[i_]->view) == sh[i_]); \
 		fill(sh[i_], P1); fill(sh[i_], P2); fill(sh[i_], P3); } fill(sh[4], P4); } while (0)
 	REFILL();
 
@@ -1340,59 +1413,115 @@ static void test_sfence(unsigned asid_bits)
 	EQ(sh_leaf(sh[4], P4), 0);
 	CHECK(sh_window_ok(sh[4]));
 	EQ(n_free, free0);
-	EQ(sf_count(true, P4, true, sh[4]->host_asid), asids ? 1 : 1);
+	EQ(sf_count(true, P4, true, sh[4]->host_asid), 1);
 	audit();
 	end();
 
-	begin("%s: sfence asid (every entry of that ASID's shadows)", cfg);
-	REFILL();
+	begin("%s: sfence asid: the active shadow is emptied, others marked stale", cfg);
+	REFILL();                                   /* leaves sh[4] (ASID 2) active */
+	CHECK(vm.spt.active == sh[4]);
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&vm, false, 0, true, 2);
-	for (unsigned i = 0; i < 5; i++) {
-		if (sh_asid[i] == 2) {
-			CHECK(sh_empty(sh[i]));
-		} else {
-			CHECK(sh_leaf(sh[i], P1) && sh_leaf(sh[i], P2) && sh_leaf(sh[i], P3));
-		}
-		if (asids)
-			EQ(sf_count(false, 0, true, sh[i]->host_asid), sh_asid[i] == 2);
-	}
-	if (!asids)
-		EQ(sf_count(false, 0, false, 0), 2);
-	EQ(sf_n, 2);
-	/* B (Sv39): L1 + 2 L0; D (Sv48): L2 + L1 + 2 L0 in the low half,
-	 * L1 + L0 under the window's holder. */
-	EQ(n_free, free0 + 3 + 6);
+	CHECK(sh_empty(sh[4]));
+	EQ(sh[4]->stale, 0);
+	EQ(sh[2]->stale, 1);                        /* B: ASID 2, not in use */
+	CHECK(sh_leaf(sh[2], P1) != 0);             /* emptied only when used again */
+	for (unsigned i = 0; i < 5; i++)
+		if (sh_asid[i] == 1)
+			CHECK(!sh[i]->stale && sh_leaf(sh[i], P1) && sh_leaf(sh[i], P2) && sh_leaf(sh[i], P3));
+	EQ(sf_n, 1);
+	EQ(sf_count(false, 0, asids, asids ? sh[4]->host_asid : 0), 1);
+	/* D (Sv48): L2 + 2 L1 + 2 L0 in the low half, L1 + L0 under the
+	 * window's holder. */
+	EQ(n_free, free0 + 7);
 	EQ(st->flush_asid, 1);
+	audit();
+	end();
+
+	begin("%s: stale: fences skip it, selecting it empties it", cfg);
+	sf_n = 0;
+	free0 = n_free;
+	spt_sfence(&vm, true, P1, false, 0);
+	spt_sfence(&vm, false, 0, true, 2);
+	CHECK(sh_leaf(sh[2], P1) != 0);             /* untouched while stale */
+	EQ(sf_count(true, P1, true, sh[2]->host_asid), asids ? 0 : 3);
+	EQ(n_free, free0);
+	sf_n = 0;
+	uint64_t h0 = st->hits;
+	CHECK(spt_switch(&vm, satp[1], SPT_VIEW_S) == sh[2]);
+	EQ(st->hits, h0 + 1);
+	EQ(sh[2]->stale, 0);
+	CHECK(vm.spt.active == sh[2]);
+	CHECK(sh_empty(sh[2]));
+	EQ(n_free, free0 + 4);                      /* B (Sv39): 2 L1 + 2 L0 (P3 is in the second GiB) */
+	EQ(sf_count(false, 0, asids, asids ? sh[2]->host_asid : 0), asids ? 1 : 2);
+	EQ(last_satp, expect_satp(sh[2]));
+	fill(sh[2], P1);
 	audit();
 	end();
 
 	begin("%s: sfence all", cfg);
 	REFILL();
 	sf_n = 0;
+	free0 = n_free;
 	spt_sfence(&vm, false, 0, false, 0);
-	for (unsigned i = 0; i < 5; i++)
-		CHECK(sh_empty(sh[i]));
-	EQ(sf_n, 5);
-	for (unsigned i = 0; i < 5 && asids; i++)
-		EQ(sf_count(false, 0, true, sh[i]->host_asid), 1);
-	EQ(n_live, SPT_SLOTS + 1);                 /* roots and D's window holder */
+	CHECK(sh_empty(sh[4]));
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(sh[i]->stale);
+	EQ(sf_n, 1);
 	EQ(st->flush_all, 1);
-	/* The shadows are still cached: switching back hits. */
-	uint64_t h0 = st->hits;
-	CHECK(spt_switch(&vm, satp[3], SPT_VIEW_S) == sh[4]);
-	EQ(st->hits, h0 + 1);
+	/* Selecting each empties it; the shadows stay cached: hits. */
+	h0 = st->hits;
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK(spt_switch(&vm, sh[i]->satp, sh[i]->view) == sh[i]);
+		CHECK(sh_empty(sh[i]));
+	}
+	EQ(st->hits, h0 + 5);
+	EQ(sf_n, 1 + 4 + (asids ? 0 : 5));
+	EQ(n_live, SPT_SLOTS + 1);                 /* roots and D's window holder */
+	audit();
+	end();
+
+	begin("%s: sfence all in Bare marks every shadow stale", cfg);
+	REFILL();
+	CHECK(spt_switch(&vm, 0, 0) == NULL);
+	CHECK(vm.spt.active == NULL);
+	sf_n = 0;
+	free0 = n_free;
+	spt_sfence(&vm, false, 0, false, 0);
+	EQ(sf_n, 0);
+	EQ(n_free, free0);
+	for (unsigned i = 0; i < 5; i++)
+		CHECK(sh[i]->stale);
+	audit();
+	end();
+
+	begin("%s: evicting a stale shadow frees its tables once", cfg);
+	/* The 11 free slots first, then the LRU: sh[0], stale. */
+	uint64_t ev0 = st->evictions;
+	for (unsigned k = 0; k < SPT_SLOTS - 5; k++)
+		CHECK(spt_switch(&vm, g_satp(&pt_sv39, 500 + k, 0x80001000), SPT_VIEW_S) != NULL);
+	EQ(st->evictions, ev0);
+	free0 = n_free;
+	struct spt_shadow *ev = spt_switch(&vm, g_satp(&pt_sv39, 600, 0x80001000), SPT_VIEW_S);
+	CHECK(ev == sh[0]);
+	EQ(st->evictions, ev0 + 1);
+	EQ(ev->stale, 0);
+	CHECK(sh_empty(ev));
+	EQ(n_free, free0 + 4);
 	audit();
 	end();
 
 	begin("%s: sfence asid with no such shadow", cfg);
-	REFILL();
+	spt_switch(&vm, satp[3], SPT_VIEW_S);
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&vm, false, 0, true, 77);
 	EQ(sf_n, 0);
 	EQ(n_free, free0);
+	for (unsigned i = 1; i < 5; i++)
+		EQ(sh[i]->stale, sh[i] != sh[4]);          /* unchanged */
 	end();
 #undef REFILL
 	world_end();
@@ -1438,6 +1567,9 @@ static void test_format_switch(unsigned asid_bits)
 	}
 	begin("%s: format switch: all flushed, only roots and holders remain", cfg);
 	spt_sfence(&vm, false, 0, false, 0);
+	for (unsigned k = 0; k < SPT_SLOTS; k++)    /* select each: stale ones are emptied */
+		spt_switch(&vm, g_satp(&pt_sv48, 4 * 100 + k, r48), SPT_VIEW_S);
+	EQ(vm.spt.stats.evictions, 4 * SPT_SLOTS);
 	EQ(n_live, SPT_SLOTS * 2);      /* phase 4 is all Sv48 */
 	for (unsigned k = 0; k < SPT_SLOTS; k++)
 		spt_switch(&vm, g_satp(&pt_sv39, 999 + k, r39), 0);
@@ -1459,8 +1591,7 @@ static void test_edges(void)
 		const struct pt_format *fmt;
 		uint64_t va;
 		unsigned level;
-		uint64_t pa;             /* what the leaf maps; relative to RAM_GPA if < 1 GiB... */
-		bool abs_pa;
+		uint64_t pa;             /* what the leaf maps */
 		uint64_t bits;
 		int where;               /* break the table pointers: ROOT_OUT, PTR_OUT, ROOT_END */
 		enum spt_access acc;
@@ -1468,41 +1599,41 @@ static void test_edges(void)
 		uint64_t cause;
 		uint64_t gpa;            /* expected w.gpa for FILLED/NOT_RAM (abs) */
 	} rows[] = {
-		{ "leaf at the last page of RAM", &pt_sv39, 0x5000, 0, RAM_GPA + RAM_SIZE - 0x1000, true,
+		{ "leaf at the last page of RAM", &pt_sv39, 0x5000, 0, RAM_GPA + RAM_SIZE - 0x1000,
 		  V | R | A, NONE, SPT_LOAD, SPT_FILLED, 0, RAM_GPA + RAM_SIZE - 0x1000 + 0x10 },
-		{ "leaf just past RAM", &pt_sv39, 0x5000, 0, RAM_GPA + RAM_SIZE, true,
+		{ "leaf just past RAM", &pt_sv39, 0x5000, 0, RAM_GPA + RAM_SIZE,
 		  V | R | A, NONE, SPT_LOAD, SPT_NOT_RAM, 0, RAM_GPA + RAM_SIZE + 0x10 },
-		{ "leaf just below RAM", &pt_sv48, 0x5000, 0, RAM_GPA - 0x1000, true,
+		{ "leaf just below RAM", &pt_sv48, 0x5000, 0, RAM_GPA - 0x1000,
 		  V | R | W | A | D, NONE, SPT_STORE, SPT_NOT_RAM, 0, RAM_GPA - 0x1000 + 0x10 },
-		{ "leaf at a device (UART)", &pt_sv39, 0x5000, 0, 0x10000000, true,
+		{ "leaf at a device (UART)", &pt_sv39, 0x5000, 0, 0x10000000,
 		  V | R | W | A | D, NONE, SPT_LOAD, SPT_NOT_RAM, 0, 0x10000010 },
-		{ "leaf at gpa 0", &pt_sv48, 0x5000, 0, 0, true,
+		{ "leaf at gpa 0", &pt_sv48, 0x5000, 0, 0,
 		  V | X | A, NONE, SPT_FETCH, SPT_NOT_RAM, 0, 0x10 },
-		{ "2M leaf reaching past RAM", &pt_sv39, 0x200000, 1, RAM_GPA + RAM_SIZE - 0x200000, true,
+		{ "2M leaf at the top of RAM", &pt_sv39, 0x200000, 1, RAM_GPA + RAM_SIZE - 0x200000,
 		  V | R | A, NONE, SPT_LOAD, SPT_FILLED, 0, RAM_GPA + RAM_SIZE - 0x200000 + 0x10 },
-		{ "guest maps the window (Sv39)", &pt_sv39, WINDOW_VA + 0x1000, 0, RAM_GPA + 0x6000, true,
+		{ "guest maps the window (Sv39)", &pt_sv39, WINDOW_VA + 0x1000, 0, RAM_GPA + 0x6000,
 		  V | R | A, NONE, SPT_LOAD, SPT_IN_WINDOW, 0, RAM_GPA + 0x6010 },
-		{ "guest maps the window (Sv48)", &pt_sv48, WINDOW_VA, 0, RAM_GPA + 0x6000, true,
+		{ "guest maps the window (Sv48)", &pt_sv48, WINDOW_VA, 0, RAM_GPA + 0x6000,
 		  V | R | W | A | D, NONE, SPT_STORE, SPT_IN_WINDOW, 0, RAM_GPA + 0x6010 },
-		{ "guest maps the I/O window (Sv39)", &pt_sv39, IO_VA_BASE + 0x3000, 0, RAM_GPA + 0x6000, true,
+		{ "guest maps the I/O window (Sv39)", &pt_sv39, IO_VA_BASE + 0x3000, 0, RAM_GPA + 0x6000,
 		  V | X | A, NONE, SPT_FETCH, SPT_IN_WINDOW, 0, RAM_GPA + 0x6010 },
-		{ "guest 1G leaf over the window (Sv39)", &pt_sv39, WINDOW_VA + 0x5000, 2, RAM_GPA, true,
+		{ "guest 1G leaf over the window (Sv39)", &pt_sv39, WINDOW_VA + 0x5000, 2, RAM_GPA,
 		  V | R | A, NONE, SPT_LOAD, SPT_IN_WINDOW, 0, RAM_GPA + 0x5010 },
-		{ "guest 2M leaf at the window's top (Sv48)", &pt_sv48, 0xffffffffffe00000UL, 1, RAM_GPA + 0x200000, true,
+		{ "guest 2M leaf at the window's top (Sv48)", &pt_sv48, 0xffffffffffe00000UL, 1, RAM_GPA + 0x200000,
 		  V | R | A, NONE, SPT_LOAD, SPT_IN_WINDOW, 0, RAM_GPA + 0x200010 },
-		{ "root outside RAM: load", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "root outside RAM: load", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000,
 		  V | R | A, ROOT_OUT, SPT_LOAD, SPT_GUEST_FAULT, CAUSE_LOAD_ACCESS, 0 },
-		{ "root outside RAM: store", &pt_sv48, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "root outside RAM: store", &pt_sv48, 0x5000, 0, RAM_GPA + 0x6000,
 		  V | R | W | A | D, ROOT_OUT, SPT_STORE, SPT_GUEST_FAULT, CAUSE_STORE_ACCESS, 0 },
-		{ "root just past RAM: fetch", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "root just past RAM: fetch", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000,
 		  V | X | A, ROOT_END, SPT_FETCH, SPT_GUEST_FAULT, CAUSE_FETCH_ACCESS, 0 },
-		{ "table pointer outside RAM: load", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "table pointer outside RAM: load", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000,
 		  V | R | A, PTR_OUT, SPT_LOAD, SPT_GUEST_FAULT, CAUSE_LOAD_ACCESS, 0 },
-		{ "table pointer outside RAM: fetch", &pt_sv48, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "table pointer outside RAM: fetch", &pt_sv48, 0x5000, 0, RAM_GPA + 0x6000,
 		  V | X | A, PTR_OUT, SPT_FETCH, SPT_GUEST_FAULT, CAUSE_FETCH_ACCESS, 0 },
-		{ "non-canonical Sv39 VA", &pt_sv39, 0x0000008000005000UL, 0, RAM_GPA + 0x6000, true,
+		{ "non-canonical Sv39 VA", &pt_sv39, 0x0000008000005000UL, 0, RAM_GPA + 0x6000,
 		  V | R | A, NONE, SPT_LOAD, SPT_GUEST_FAULT, CAUSE_LOAD_PAGE_FAULT, 0 },
-		{ "unmapped VA", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000, true,
+		{ "unmapped VA", &pt_sv39, 0x5000, 0, RAM_GPA + 0x6000,
 		  0, NONE, SPT_STORE, SPT_GUEST_FAULT, CAUSE_STORE_PAGE_FAULT, 0 },
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -1598,6 +1729,42 @@ static void test_oom(void)
 	end();
 	world_end();
 
+	/* Pages held by a shadow that is stale (fenced while not in use) are
+	 * garbage: running out of pages must reclaim them before giving up. */
+	world_begin(16, RAM_GPA);
+	begin("oom: pages of stale shadows are reclaimed before panicking");
+	{
+		uint64_t rx = g_table(), ry = g_table();
+		for (unsigned i = 0; i < 4; i++)        /* four 1 GiB regions: 8 tables */
+			g_map(&pt_sv39, rx, (uint64_t)i << 30, 0, RAM_GPA + 0x1000, V | R | A);
+		g_map(&pt_sv39, ry, P, 0, RAM_GPA + 0x1000, V | R | A);
+		g_map(&pt_sv39, ry, Q, 0, RAM_GPA + 0x2000, V | R | A);
+		struct spt_shadow *x = spt_switch(&vm, g_satp(&pt_sv39, 1, rx), SPT_VIEW_S);
+		for (unsigned i = 0; i < 4; i++)
+			fill(x, (uint64_t)i << 30);
+		struct spt_shadow *y = spt_switch(&vm, g_satp(&pt_sv39, 2, ry), SPT_VIEW_S);
+		fill(y, P);
+		spt_sfence(&vm, false, 0, false, 0);   /* y emptied, x stale */
+		EQ(x->stale, 1);
+		EQ(n_live, SPT_SLOTS + 8);
+		live_limit = (int64_t)n_live + 1;       /* Q needs 2 tables: one short */
+		panic_armed = true;
+		if (!setjmp(panic_jmp)) {
+			int r = spt_fault(&vm, y, Q, SPT_LOAD, PRV_S, 0, &w);
+			panic_armed = false;
+			EQ(r, SPT_FILLED);
+			CHECK(sh_leaf(y, Q) != 0);
+		} else {
+			CHECKF(false, "panicked (\"%s\") with %u pages held by a stale shadow",
+			       panic_msg, 8);
+		}
+		panic_armed = false;
+		live_limit = -1;
+		audit();
+	}
+	end();
+	world_end();
+
 	world_begin(16, RAM_GPA);
 	begin("oom: spt_init without pages fails");
 	pool_reset();
@@ -1654,6 +1821,7 @@ int main(void)
 		test_format_switch(bits);
 	}
 	test_fill_matrix();
+	test_view_safety();
 	test_sequences();
 	test_edges();
 	test_oom();
