@@ -66,12 +66,25 @@ HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 
 # ---- Running guests ------------------------------------------------------------------
-GUEST   ?= $(BUILD)/guests/hello.elf
+# GUEST=linux (the default) is the Linux guest with its initramfs and disk;
+# GUEST=<name> one of guests/ or bench/; anything else a kernel image file.
+GUEST   ?= linux
+ifeq ($(GUEST),linux)
+GUEST_ARGS = --guest $(LINUX_OUT)/Image --initrd $(LINUX_OUT)/initramfs.cpio.gz \
+	--disk $(LINUX_OUT)/disk.img
+GUEST_NEEDS = linux-images
+APPEND  ?= console=ttyS0
+MEM     ?= 256M
+else ifneq ($(wildcard guests/$(GUEST)/$(GUEST).c bench/$(GUEST)/$(GUEST).c),)
+GUEST_ARGS = --guest $(BUILD)/guests/$(GUEST).elf
+else
+GUEST_ARGS = --guest "$(GUEST)"
+endif
 BACKEND ?= shadow
 SMP     ?= 1
 MEM     ?= 128M
 CPU     ?= rv64,h=false
-RUN_ARGS = --guest "$(GUEST)" --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
+RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	--cpu "$(CPU)" --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
 	$(if $(DISK),--disk "$(DISK)")
@@ -82,8 +95,9 @@ all: $(BUILD)/umbra.bin guests
 help:
 	@echo "make deps    install the Debian packages Umbra needs (root or sudo)"
 	@echo "make         build Umbra ($(BUILD)/umbra.bin) and the test guests"
-	@echo "make run     boot a guest: GUEST=file BACKEND=shadow|native SMP=n MEM=size"
-	@echo "             APPEND=\"bootargs\" INITRD=file CPU=qemu-cpu"
+	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=shadow|native"
+	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
+	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    host unit tests and differential guest tests"
 	@echo "make debug   like run, but QEMU waits for gdb-multiarch (started for you)"
 	@echo "make bench   benchmarks"
@@ -147,17 +161,156 @@ $(BUILD)/host/%: tests/host/%.c $$(HOST_SRCS_$$*) $(UMBRA_HDRS) | $(BUILD)/.deps
 
 host-tests: $(HOST_TESTS)
 
+# ---- The Linux guest: Linux 6.1 + a busybox initramfs + an ext4 disk, built
+# from Debian sources (linux-source-6.1, the busybox source package) ---------
+#   $(BUILD)/linux/Image              the kernel (flat image for 0x80200000)
+#   $(BUILD)/linux/vmlinux            the same kernel as ELF, for symbols
+#   $(BUILD)/linux/initramfs.cpio.gz  busybox + /init (guests/linux/init)
+#   $(BUILD)/linux/disk.img           16 MiB ext4 with a README
+# Each is rebuilt only when its inputs change; the kernel takes ~5 minutes.
+LINUX_CROSS ?= riscv64-linux-gnu-
+# Parallel jobs for the kernel and busybox builds.
+LINUX_JOBS  ?= $(shell nproc)
+
+LINUX_OUT   := $(BUILD)/linux
+LINUX_SRC   := $(LINUX_OUT)/src
+LINUX_OBJ   := $(LINUX_OUT)/obj
+# apt-get source downloads into BUSYBOX_PKG; dpkg-source unpacks into src/.
+BUSYBOX_PKG := $(LINUX_OUT)/busybox-pkg
+BUSYBOX_SRC := $(BUSYBOX_PKG)/src
+
+# The kernel builds out of tree (O=), so its source stays as extracted.
+LINUX_MAKE   = $(MAKE) -C $(LINUX_SRC) O=$(abspath $(LINUX_OBJ)) \
+	ARCH=riscv CROSS_COMPILE=$(LINUX_CROSS) -j$(LINUX_JOBS)
+BUSYBOX_MAKE = $(MAKE) -C $(BUSYBOX_SRC) CROSS_COMPILE=$(LINUX_CROSS) -j$(LINUX_JOBS)
+
+.PHONY: linux-images
+linux-images: $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio.gz $(LINUX_OUT)/disk.img
+
+# ---- Kernel ----------------------------------------------------------------------
+
+$(LINUX_SRC)/.extracted: $(LINUX_TAR) | $(BUILD)/.deps
+	@echo "  TAR     $(LINUX_TAR) -> $(LINUX_SRC)"
+	@rm -rf $(LINUX_SRC) && mkdir -p $(LINUX_SRC)
+	@tar -xJf $(LINUX_TAR) -C $(LINUX_SRC) --strip-components=1
+	@touch $@
+
+# tinyconfig, then our fragment merged on top (merge_config.sh runs the
+# kernel's alldefconfig with it).  Then every line of the fragment must hold
+# in the result: Kconfig silently drops (or forces) options whose dependencies
+# say otherwise, and that is much easier to see here than at boot.  The
+# result is kept as $(LINUX_OUT)/kernel.config, written only when all of this
+# succeeded (the kernel's own .config exists as soon as tinyconfig ran).
+$(LINUX_OUT)/kernel.config: guests/linux/linux.config $(LINUX_SRC)/.extracted
+	@echo "  CONFIG  tinyconfig + $<"
+	@mkdir -p $(LINUX_OBJ)
+	@$(LINUX_MAKE) tinyconfig >$(LINUX_OBJ)/config.log
+	@cd $(LINUX_SRC) && ARCH=riscv CROSS_COMPILE=$(LINUX_CROSS) \
+		scripts/kconfig/merge_config.sh -O $(abspath $(LINUX_OBJ)) \
+		$(abspath $(LINUX_OBJ))/.config $(abspath $<) >>$(abspath $(LINUX_OBJ))/config.log
+	@grep '^CONFIG_' $< | while read -r opt; do \
+		grep -qxF "$$opt" $(LINUX_OBJ)/.config || \
+			{ echo "linux.config: $$opt is not in the final .config" >&2; exit 1; }; \
+	done
+	@sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$$/\1/p' $< | while read -r opt; do \
+		! grep -q "^$$opt=" $(LINUX_OBJ)/.config || \
+			{ echo "linux.config: $$opt is still set in the final .config" >&2; exit 1; }; \
+	done
+	@cp $(LINUX_OBJ)/.config $@
+
+# The kernel's own build prints its progress; it is incremental, and the copy
+# gives Image a fresh timestamp even when nothing had to be rebuilt.
+$(LINUX_OUT)/Image: $(LINUX_OUT)/kernel.config
+	@echo "  KERNEL  Image (a few minutes the first time)"
+	@$(LINUX_MAKE) Image
+	@cp $(LINUX_OBJ)/vmlinux $(LINUX_OUT)/vmlinux
+	@cp $(LINUX_OBJ)/arch/riscv/boot/Image $@
+
+# ---- busybox ----------------------------------------------------------------------
+
+# Debian's source package, with Debian's patches applied by dpkg-source.
+$(BUSYBOX_SRC)/.extracted: | $(BUILD)/.deps
+	@echo "  APT     source busybox"
+	@rm -rf $(BUSYBOX_PKG) && mkdir -p $(BUSYBOX_PKG)
+	@cd $(BUSYBOX_PKG) && apt-get source -q --download-only busybox
+	@dpkg-source -q -x $(BUSYBOX_PKG)/busybox_*.dsc $(BUSYBOX_SRC)
+	@touch $@
+
+# defconfig with our fragment (CONFIG_STATIC=y ...) merged on top by the
+# kernel's merge_config.sh (busybox's Kconfig uses the same CONFIG_ format),
+# checked, and kept as $(LINUX_OUT)/busybox.config.
+$(LINUX_OUT)/busybox.config: guests/linux/busybox.config-fragment $(BUSYBOX_SRC)/.extracted $(LINUX_SRC)/.extracted
+	@echo "  CONFIG  busybox defconfig + $<"
+	@$(BUSYBOX_MAKE) -s defconfig >/dev/null
+	@cd $(BUSYBOX_SRC) && $(abspath $(LINUX_SRC))/scripts/kconfig/merge_config.sh -m \
+		.config $(abspath $<) >/dev/null
+	@yes "" | $(BUSYBOX_MAKE) -s oldconfig >/dev/null
+	@grep '^CONFIG_' $< | while read -r opt; do \
+		grep -qxF "$$opt" $(BUSYBOX_SRC)/.config || \
+			{ echo "busybox.config-fragment: $$opt is not in the final .config" >&2; exit 1; }; \
+	done
+	@cp $(BUSYBOX_SRC)/.config $@
+
+# busybox.links lists where every applet goes (/bin/sh, /sbin/poweroff, ...).
+$(LINUX_OUT)/busybox: $(LINUX_OUT)/busybox.config
+	@echo "  BUSYBOX static, $(LINUX_CROSS)gcc"
+	@$(BUSYBOX_MAKE) busybox busybox.links
+	@cp $(BUSYBOX_SRC)/busybox $@
+	@cp $(BUSYBOX_SRC)/busybox.links $(LINUX_OUT)/busybox.links
+
+# ---- initramfs ----------------------------------------------------------------------
+
+# The kernel's gen_init_cpio writes a newc archive from a list, owner 0:0 and
+# device nodes included, without root.
+$(LINUX_OUT)/gen_init_cpio: $(LINUX_SRC)/.extracted
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -O2 -o $@ $(LINUX_SRC)/usr/gen_init_cpio.c
+
+$(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init
+	@echo "  LIST    $@"
+	@{ \
+	echo "dir /dev 0755 0 0"; \
+	echo "nod /dev/console 0600 0 0 c 5 1"; \
+	for d in bin sbin usr usr/bin usr/sbin etc proc sys mnt tmp root; do \
+		echo "dir /$$d 0755 0 0"; \
+	done; \
+	echo "file /bin/busybox $(abspath $(LINUX_OUT)/busybox) 0755 0 0"; \
+	echo "file /init $(abspath guests/linux/init) 0755 0 0"; \
+	grep -v '^/bin/busybox$$' $(LINUX_OUT)/busybox.links | while read -r l; do \
+		echo "slink $$l /bin/busybox 0777 0 0"; \
+	done; \
+	} >$@
+
+$(LINUX_OUT)/initramfs.cpio.gz: $(LINUX_OUT)/initramfs.list $(LINUX_OUT)/gen_init_cpio
+	@echo "  CPIO    $@"
+	@$(LINUX_OUT)/gen_init_cpio -t 0 $< >$(LINUX_OUT)/initramfs.cpio
+	@gzip -9 -n -f $(LINUX_OUT)/initramfs.cpio
+
+# ---- Disk ----------------------------------------------------------------------------
+
+# A 16 MiB ext4 file system from a staging directory (mke2fs -d: no mounts,
+# no root).  The guest mounts it at /mnt; guests may write to it, so tests
+# that need a pristine disk should copy it first.
+$(LINUX_OUT)/disk.img: | $(BUILD)/.deps
+	@echo "  MKE2FS  $@"
+	@rm -rf $(LINUX_OUT)/disk && mkdir -p $(LINUX_OUT)/disk
+	@printf 'Umbra guest disk: ext4, made by the Makefile.\nThe guest mounts it at /mnt.\n' \
+		>$(LINUX_OUT)/disk/README
+	@rm -f $@ && truncate -s 16M $@
+	@mke2fs -q -F -t ext4 -L umbra-disk -E root_owner=0:0 -d $(LINUX_OUT)/disk $@
+	@fsck.ext4 -fn $@ >/dev/null 2>&1 || { echo "fsck.ext4 $@ failed" >&2; exit 1; }
+
 # ---- Running --------------------------------------------------------------------------
-run: $(BUILD)/.deps all
+run: $(BUILD)/.deps all $(GUEST_NEEDS)
 	@$(PYTHON) scripts/run.py $(RUN_ARGS)
 
-debug: $(BUILD)/.deps all
+debug: $(BUILD)/.deps all $(GUEST_NEEDS)
 	@$(PYTHON) scripts/run.py $(RUN_ARGS) --gdb --symbols $(BUILD)/umbra.elf
 
-test: $(BUILD)/.deps all host-tests
+test: $(BUILD)/.deps all host-tests linux-images
 	@$(PYTHON) -m pytest -q tests
 
-bench: $(BUILD)/.deps all
+bench: $(BUILD)/.deps all linux-images
 	@$(PYTHON) bench/bench.py
 
 clean:

@@ -6,8 +6,10 @@
 #
 # Everything Umbra builds on comes from Debian 12 packages: QEMU and OpenSBI
 # are the machine, the riscv64-unknown-elf toolchain and picolibc build Umbra
-# and its test guests, linux-source-6.1 provides libfdt's source, pytest and
-# pexpect drive the console tests.
+# and its test guests, linux-source-6.1 provides libfdt's source and the
+# Linux guest, the riscv64-linux-gnu toolchain builds Linux and busybox (from
+# its source package), e2fsprogs makes the guest's disk, pytest and pexpect
+# drive the tests.
 set -eu
 
 PACKAGES="
@@ -26,7 +28,21 @@ python3
 python3-pytest
 python3-pexpect
 gdb-multiarch
+gcc-riscv64-linux-gnu
+libc6-dev-riscv64-cross
+bc
+flex
+bison
+dpkg-dev
+e2fsprogs
 "
+
+# busybox is built from Debian's source package: apt needs a deb-src entry.
+need_src=""
+if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && \
+   ! grep -qs '^deb-src ' /etc/apt/sources.list; then
+	need_src=yes
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -35,11 +51,12 @@ for p in $PACKAGES; do
 	fi
 done
 
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ -z "$need_src" ]; then
 	exit 0
 fi
 if [ "${1:-}" = "--check" ]; then
-	echo "missing Debian packages:$missing" >&2
+	[ -n "$missing" ] && echo "missing Debian packages:$missing" >&2
+	[ -n "$need_src" ] && echo "missing: a deb-src entry for apt (Debian source packages)" >&2
 	exit 1
 fi
 
@@ -53,6 +70,12 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$need_src" ]; then
+	. /etc/os-release
+	echo "deps: adding a deb-src entry (/etc/apt/sources.list.d/umbra-src.sources)" >&2
+	printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$VERSION_CODENAME" "$VERSION_CODENAME" | $SUDO tee /etc/apt/sources.list.d/umbra-src.sources >/dev/null
+fi
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+[ -z "$missing" ] || $SUDO apt-get install -y -q --no-install-recommends $missing
