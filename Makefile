@@ -17,7 +17,7 @@ BUILD   ?= build
 # (medany) to run in its window at the top of the address space.
 # (The link uses plain rv64imac: that is the name of picolibc's multilib.)
 UMBRA_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/vdev src/host
+UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/vdev src/host src/hext
 UMBRA_CFLAGS := $(UMBRA_ARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common \
 	-fno-stack-protector -fno-builtin-printf -Wall -Wextra -Werror \
 	--specs=picolibc.specs -Isrc/include $(addprefix -I,$(UMBRA_DIRS)) \
@@ -80,7 +80,7 @@ GUEST_ARGS = --guest $(BUILD)/guests/$(GUEST).elf
 else
 GUEST_ARGS = --guest "$(GUEST)"
 endif
-BACKEND ?= shadow
+BACKEND ?= auto
 SMP     ?= 1
 MEM     ?= 128M
 CPU     ?= rv64,h=false
@@ -95,7 +95,7 @@ all: $(BUILD)/umbra.bin guests
 help:
 	@echo "make deps    install the Debian packages Umbra needs (root or sudo)"
 	@echo "make         build Umbra ($(BUILD)/umbra.bin) and the test guests"
-	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=shadow|native"
+	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=auto|shadow|hext|native"
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    host unit tests and differential guest tests"

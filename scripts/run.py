@@ -9,6 +9,8 @@ native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
         trap-and-emulate.  The guest image (and initrd) are staged in host RAM
         with QEMU's loader device; Umbra's command line says where.
+hext:   Umbra runs the guest in VS-mode on the H extension (-cpu must have H).
+auto:   Umbra picks hext where the hart has H, shadow otherwise.
 
 Exits with QEMU's exit status: 0 when the guest powered off normally, 1
 when it reported a failure (under Umbra), 2 for bad arguments.
@@ -101,7 +103,7 @@ def umbra_cmd(args, mem):
         iaddr = align_down(kaddr - isize, 4096)
         cmd += ["-device", f"loader,file={args.initrd},addr={iaddr:#x},force-raw=on"]
         cmdline += f" initrd={iaddr:#x},{isize}"
-    cmdline += f" mem={mem} smp={args.smp} -- {args.append or ''}"
+    cmdline += f" mem={mem} smp={args.smp} backend={args.backend} -- {args.append or ''}"
     cmd += ["-append", cmdline.rstrip()]
     return cmd
 
@@ -109,7 +111,7 @@ def umbra_cmd(args, mem):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--guest", required=True)
-    p.add_argument("--backend", default="shadow", choices=["shadow", "native"])
+    p.add_argument("--backend", default="auto", choices=["auto", "shadow", "hext", "native"])
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--mem", default="128M")
     p.add_argument("--append", default="")

@@ -13,6 +13,7 @@
 #include "fw.h"
 #include "vcpu.h"
 #include "host.h"
+#include "hext.h"
 
 #define UMBRA_VERSION "0.1"
 
@@ -52,10 +53,11 @@ static int parse_range(const char *s, uint64_t *addr, uint64_t *size)
 
 /*
  * Umbra's command line (chosen/bootargs of the host DT, written by the run
- * script): "guest=ADDR,SIZE [initrd=ADDR,SIZE] [mem=SIZE] [smp=N] -- GUEST ARGS".
+ * script): "guest=ADDR,SIZE [initrd=ADDR,SIZE] [mem=SIZE] [smp=N]
+ * [backend=auto|shadow|hext] -- GUEST ARGS".
  * The images were staged in host RAM by QEMU's loader device.
  */
-static int parse_cmdline(const char *line, struct vm_config *cfg)
+static int parse_cmdline(const char *line, struct vm_config *cfg, const char **backend)
 {
 	static char buf[1024];
 	snprintf(buf, sizeof(buf), "%s", line);
@@ -86,7 +88,13 @@ static int parse_cmdline(const char *line, struct vm_config *cfg)
 			err = parse_range(tok + 7, &cfg->initrd_pa, &cfg->initrd_size);
 		else if (!strncmp(tok, "mem=", 4))
 			err = parse_size(tok + 4, &cfg->mem_size);
-		else if (!strncmp(tok, "smp=", 4)) {
+		else if (!strncmp(tok, "backend=", 8)) {
+			if (!strcmp(tok + 8, "hext") || !strcmp(tok + 8, "shadow") ||
+			    !strcmp(tok + 8, "auto"))
+				*backend = tok + 8;
+			else
+				err = ERR_INVAL;
+		} else if (!strncmp(tok, "smp=", 4)) {
 			err = parse_size(tok + 4, &n);
 			cfg->nvcpus = n;
 		} else {
@@ -174,6 +182,13 @@ static void probe_hart(void)
 	csr_write(satp, old);
 	sfence_vma_all();
 
+	platform.has_sstc = HART_PROBE(old = csr_read(stimecmp));
+	platform.has_h = hext_probe();
+	if (platform.has_h) {
+		csr_write(CSR_HCOUNTEREN, ~0UL);
+		platform.hcounteren_mask = csr_read(CSR_HCOUNTEREN);
+	}
+
 	platform.has_senvcfg = HART_PROBE(old = csr_read(senvcfg));
 	if (platform.has_senvcfg) {
 		csr_write(senvcfg, ~0UL);
@@ -200,7 +215,7 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	boot_csrs.scounteren = csr_read(scounteren);
 
 	hart_init(0, hartid, (uint64_t)boot_stack + HART_STACK_SIZE);
-	console_puts("Umbra " UMBRA_VERSION ": RISC-V trap-and-emulate hypervisor (shadow backend)\n");
+	console_puts("Umbra " UMBRA_VERSION ": a RISC-V hypervisor\n");
 
 	err = host_fdt_parse(fdt_pa);
 	if (err)
@@ -214,9 +229,20 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		boot_csrs.senvcfg = csr_read(senvcfg);
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 
-	err = parse_cmdline(platform.bootargs, &cfg);
+	const char *backend = "auto";
+	err = parse_cmdline(platform.bootargs, &cfg, &backend);
 	if (err)
 		fail("command line", err);
+	/* auto: the H extension where the hart has it, else trap-and-emulate. */
+	if (!strcmp(backend, "hext") && !platform.has_h) {
+		pr_err("backend=hext: this hart has no H extension (use backend=shadow or auto)\n");
+		vm_exit(NULL, SBI_SRST_REASON_SYSFAIL);
+	}
+	cfg.hext = !strcmp(backend, "hext") || (!strcmp(backend, "auto") && platform.has_h);
+	pr_info("backend: %s (%s)\n", cfg.hext ? "hext, two-stage translation" :
+		"shadow, trap-and-emulate",
+		!strcmp(backend, "auto") ? (platform.has_h ? "the hart has H" : "the hart has no H")
+					 : "as asked");
 
 	/* Hand RAM to the allocator, keeping the staged images and the host DT. */
 	struct mm_range reserved[3];
@@ -243,5 +269,7 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		fail("creating the guest", err);
 	pr_info("guest: %lu MiB RAM, %u vCPU, entry 0x%lx, %s\n",
 		vm0.ram_size >> 20, vm0.nvcpus, vm0.entry_gpa, cfg.bootargs);
+	if (vm0.hext)
+		hext_vcpu_run(vm0.vcpus[0]);
 	vcpu_run(vm0.vcpus[0]);
 }

@@ -9,6 +9,7 @@
 #include "vcpu.h"
 #include "platform.h"
 #include "fw.h"
+#include "hext.h"
 
 /* The parts of the ELF64 format a loader needs (System V gABI). */
 struct elf64_ehdr {
@@ -85,6 +86,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->exit_reason = -1;
+	vm->hext = cfg->hext;
 	if (cfg->mem_size < (4 << 20) || cfg->mem_size % (2 << 20)) {
 		pr_err("guest memory must be a multiple of 2 MiB and at least 4 MiB\n");
 		return ERR_INVAL;
@@ -128,9 +130,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (err)
 		return err;
 
-	vm->bare_root = spt_bare_view_create(vm);
-	if (!vm->bare_root || spt_init(vm))
-		return ERR_NOMEM;
+	if (vm->hext) {
+		err = hext_vm_init(vm);
+		if (err)
+			return err;
+	} else {
+		vm->bare_root = spt_bare_view_create(vm);
+		if (!vm->bare_root || spt_init(vm))
+			return ERR_NOMEM;
+	}
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i] = vcpu_create(vm, i);
 		if (!vm->vcpus[i])

@@ -25,12 +25,15 @@ struct vm_config {
 	uint64_t kernel_pa, kernel_size;   /* the staged image in host RAM */
 	uint64_t initrd_pa, initrd_size;   /* optional */
 	uint64_t mem_size;                 /* guest RAM */
+	bool hext;                         /* use the H-extension backend */
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
 };
 
 struct vm {
 	unsigned id;
+	bool hext;                    /* runs on the H-extension backend (src/hext) */
+	uint64_t hgatp;               /* hext: its G-stage translation */
 	uint64_t ram_gpa, ram_size;
 	uint8_t *ram;                 /* host VA of guest RAM */
 	unsigned nvcpus;

@@ -41,11 +41,52 @@
 #define CSR_SIP        0x144
 #define CSR_STIMECMP   0x14d
 #define CSR_SATP       0x180
-/* Hypervisor (only the ones Umbra touches). */
+/* Hypervisor (H extension): HS-mode's view of the guest. */
 #define CSR_HSTATUS    0x600
 #define CSR_HEDELEG    0x602
 #define CSR_HIDELEG    0x603
+#define CSR_HIE        0x604
+#define CSR_HTIMEDELTA 0x605
+#define CSR_HCOUNTEREN 0x606
+#define CSR_HGEIE      0x607
+#define CSR_HENVCFG    0x60a
+#define CSR_HTVAL      0x643
+#define CSR_HIP        0x644
+#define CSR_HVIP       0x645
+#define CSR_HTINST     0x64a
 #define CSR_HGATP      0x680
+/* The virtual supervisor's own CSRs (what a guest in VS-mode sees as s*). */
+#define CSR_VSSTATUS   0x200
+#define CSR_VSIE       0x204
+#define CSR_VSTVEC     0x205
+#define CSR_VSSCRATCH  0x240
+#define CSR_VSEPC      0x241
+#define CSR_VSCAUSE    0x242
+#define CSR_VSTVAL     0x243
+#define CSR_VSIP       0x244
+#define CSR_VSTIMECMP  0x24d
+#define CSR_VSATP      0x280
+
+/* hstatus */
+#define HSTATUS_GVA    BIT(6)
+#define HSTATUS_SPV    BIT(7)   /* sret returns to a virtual mode */
+#define HSTATUS_SPVP   BIT(8)   /* ... its privilege (1 = VS) */
+#define HSTATUS_HU     BIT(9)
+#define HSTATUS_VTVM   BIT(20)
+#define HSTATUS_VTW    BIT(21)  /* wfi in VS traps (virtual instruction) */
+#define HSTATUS_VTSR   BIT(22)
+/* The VS-level interrupts in hip/hie/hvip/hideleg sit one bit above the
+ * S-level ones they are to the guest (VSSIP = bit 2 is the guest's SSIP). */
+#define IRQ_VS_SOFT    2
+#define IRQ_VS_TIMER   6
+#define IRQ_VS_EXT     10
+#define HIP_VS_MASK    (BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | BIT(IRQ_VS_EXT))
+/* hgatp */
+#define HGATP_MODE_SHIFT 60
+#define HGATP_VMID_SHIFT 44
+#define HGATP_MODE_SV39X4 _UL(8)
+#define HGATP_MODE_SV48X4 _UL(9)
+#define HENVCFG_STCE   BIT(63)
 /* Machine (never accessible to a guest; listed for tests). */
 #define CSR_MSTATUS    0x300
 #define CSR_MISA       0x301

@@ -39,10 +39,10 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 uint64_t host_csr_read(const char *name);
 void host_csr_write(const char *name, uint64_t val);
 void host_sfence_vma(bool by_va, uint64_t va, bool by_asid, uint64_t asid);
-#define csr_read(csr)       host_csr_read(#csr)
-#define csr_write(csr, val) host_csr_write(#csr, (uint64_t)(val))
-#define csr_set(csr, val)   host_csr_write(#csr, host_csr_read(#csr) | (uint64_t)(val))
-#define csr_clear(csr, val) host_csr_write(#csr, host_csr_read(#csr) & ~(uint64_t)(val))
+#define __csr_read(csr)       host_csr_read(#csr)
+#define __csr_write(csr, val) host_csr_write(#csr, (uint64_t)(val))
+#define __csr_set(csr, val)   host_csr_write(#csr, host_csr_read(#csr) | (uint64_t)(val))
+#define __csr_clear(csr, val) host_csr_write(#csr, host_csr_read(#csr) & ~(uint64_t)(val))
 #define sfence_vma_all()         host_sfence_vma(false, 0, false, 0)
 #define sfence_vma_asid(asid)    host_sfence_vma(false, 0, true, (asid))
 #define sfence_vma_va(va, asid)  host_sfence_vma(true, (va), true, (asid))
@@ -53,10 +53,16 @@ void host_sfence_vma(bool by_va, uint64_t va, bool by_asid, uint64_t asid);
 	__asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)(asid)) : "memory")
 #define sfence_vma_va(va, asid) \
 	__asm__ volatile("sfence.vma %0, %1" :: "r"((uint64_t)(va)), "r"((uint64_t)(asid)) : "memory")
-#define csr_read(csr) ({ uint64_t __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
-#define csr_write(csr, val) ({ __asm__ volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
-#define csr_set(csr, val)   ({ __asm__ volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
-#define csr_clear(csr, val) ({ __asm__ volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#define __csr_read(csr) ({ uint64_t __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
+#define __csr_write(csr, val) ({ __asm__ volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#define __csr_set(csr, val)   ({ __asm__ volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
+#define __csr_clear(csr, val) ({ __asm__ volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
 #endif
+/* One more level, so that a CSR named by a number macro (CSR_HSTATUS) works:
+ * the assembler knows the H CSRs only by number when H is not in -march. */
+#define csr_read(csr)       __csr_read(csr)
+#define csr_write(csr, val) __csr_write(csr, val)
+#define csr_set(csr, val)   __csr_set(csr, val)
+#define csr_clear(csr, val) __csr_clear(csr, val)
 
 #endif

@@ -9,12 +9,14 @@
 #include "spt.h"
 #include "mm.h"
 
-const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39 };
-const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48 };
+const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
+const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
 
-static inline unsigned vpn(uint64_t va, unsigned level)
+/* The index into the table at 'level' (the root may be wider: x4 formats). */
+static inline unsigned vpn(const struct pt_format *fmt, uint64_t va, unsigned level)
 {
-	return (va >> (PAGE_SHIFT + 9 * level)) & 511;
+	unsigned bits = 9 + (level == fmt->levels - 1 ? fmt->root_extra_bits : 0);
+	return (va >> (PAGE_SHIFT + 9 * level)) & ((1u << bits) - 1);
 }
 
 static inline bool pte_is_leaf(uint64_t pte)
@@ -33,7 +35,7 @@ uint64_t *spt_walk(const struct pt_format *fmt, uint64_t *root, uint64_t va,
 	uint64_t *table = root;
 
 	for (unsigned l = fmt->levels - 1; l > level; l--) {
-		uint64_t *pte = &table[vpn(va, l)];
+		uint64_t *pte = &table[vpn(fmt, va, l)];
 		if (!(*pte & PTE_V)) {
 			if (!alloc)
 				return NULL;
@@ -46,7 +48,7 @@ uint64_t *spt_walk(const struct pt_format *fmt, uint64_t *root, uint64_t va,
 		}
 		table = mm_pa_to_va(pte_pa(*pte));
 	}
-	return &table[vpn(va, level)];
+	return &table[vpn(fmt, va, level)];
 }
 
 int spt_map(const struct pt_format *fmt, uint64_t *root, uint64_t va,

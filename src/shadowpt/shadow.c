@@ -233,10 +233,10 @@ static uint64_t *guest_pte_ptr(void *ctx, uint64_t gpa)
 }
 
 int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
-		  unsigned priv, uint64_t sstatus, struct spt_walk *w)
+		  unsigned priv, uint64_t sstatus, bool set_ad, struct spt_walk *w)
 {
 	const struct spt_gmem mem = { vm, guest_pte_ptr };
-	return spt_guest_walk(&mem, satp, va, acc, priv, sstatus, true, w);
+	return spt_guest_walk(&mem, satp, va, acc, priv, sstatus, set_ad, w);
 }
 
 int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,

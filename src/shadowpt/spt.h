@@ -16,7 +16,8 @@
 struct pt_format {
 	const char *name;
 	unsigned levels;     /* 3 for Sv39, 4 for Sv48 */
-	uint64_t satp_mode;  /* SATP_MODE_* */
+	uint64_t satp_mode;  /* SATP_MODE_* (or HGATP_MODE_*) */
+	unsigned root_extra_bits;  /* 2 for the G-stage's x4 formats (16 KiB root) */
 };
 extern const struct pt_format pt_sv39;
 extern const struct pt_format pt_sv48;
@@ -139,7 +140,7 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 /* Translate a guest virtual address as the guest's hart would (for Umbra's
  * own reads of guest memory); 0 or negative with w->cause. */
 int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
-		  unsigned priv, uint64_t sstatus, struct spt_walk *w);
+		  unsigned priv, uint64_t sstatus, bool set_ad, struct spt_walk *w);
 /* The guest's sfence.vma: rs1 != x0 gives by_va, rs2 != x0 gives by_asid. */
 void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
 void spt_print_stats(struct vm *vm);

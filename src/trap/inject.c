@@ -14,6 +14,12 @@
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	struct vcpu_csrs *c = &v->csr;
+
+	/* On the H backend the guest's trap CSRs are the real VS CSRs. */
+	if (v->vm->hext) {
+		c->sstatus = csr_read(CSR_VSSTATUS);
+		c->stvec = csr_read(CSR_VSTVEC);
+	}
 	uint64_t s = c->sstatus;
 
 	/* 1. scause says why: the interrupt bit and the exception or interrupt code. */
@@ -36,6 +42,12 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 	v->tf.pc = c->stvec & ~STVEC_MODE_MASK;
 	if ((c->stvec & STVEC_MODE_MASK) == STVEC_MODE_VECTORED && (cause & CAUSE_INTERRUPT))
 		v->tf.pc += 4 * (cause & ~CAUSE_INTERRUPT);
+	if (v->vm->hext) {
+		csr_write(CSR_VSSTATUS, c->sstatus);
+		csr_write(CSR_VSEPC, c->sepc);
+		csr_write(CSR_VSCAUSE, c->scause);
+		csr_write(CSR_VSTVAL, c->stval);
+	}
 	v->stats.injected++;
 	uint64_t code = cause & ~CAUSE_INTERRUPT;
 	if (cause & CAUSE_INTERRUPT && code < ARRAY_SIZE(v->stats.injected_interrupt))
@@ -68,6 +80,15 @@ void vcpu_update_mmu(struct vcpu *v)
 void vcpu_set_mode(struct vcpu *v, unsigned mode)
 {
 	v->mode = mode;
+	if (v->vm->hext) {
+		/* The hardware runs VS and VU itself: sret goes back to the
+		 * virtual mode (hstatus.SPV) at privilege sstatus.SPP. */
+		if (mode == PRV_S)
+			csr_set(sstatus, SSTATUS_SPP);
+		else
+			csr_clear(sstatus, SSTATUS_SPP);
+		return;
+	}
 	csr_write(scounteren, mode == PRV_U ? v->csr.scounteren & platform.scounteren_mask
 					    : platform.scounteren_mask);
 	/* U-mode's XLEN is the guest's sstatus.UXL in virtual U-mode; the guest

@@ -8,6 +8,12 @@
 #include "fw.h"
 #include "vm.h"
 
+/* Does the hardware time the guest (the H backend with Sstc's vstimecmp)? */
+static inline bool hw_vstimer(struct vcpu *v)
+{
+	return v->vm->hext && platform.has_sstc;
+}
+
 static inline uint64_t time_now(void)
 {
 	return csr_read(time);
@@ -22,11 +28,40 @@ static void hart_timer_set(struct hart *h, uint64_t when)
 	}
 }
 
-/* sip as the guest sees it: SSIP as software wrote it, STIP and SEIP as the
- * timer and devices drive them, masked to what the machine delegates. */
+/*
+ * sip as the guest sees it: SSIP as software wrote it, STIP and SEIP as the
+ * timer and devices drive them, masked to what the machine delegates.  On
+ * the H backend they are the VS bits of the real hip, one bit higher.
+ */
 uint64_t vcpu_sip(struct vcpu *v)
 {
+	if (v->vm->hext)
+		return (csr_read(CSR_HIP) & HIP_VS_MASK) >> 1;
 	return ((v->csr.sip & SIP_SSIP) | v->irq_lines) & platform.sie_mask;
+}
+
+/* sie as the guest sees it (on the H backend: the real vsie). */
+uint64_t vcpu_sie(struct vcpu *v)
+{
+	return v->vm->hext ? csr_read(CSR_VSIE) : v->csr.sie;
+}
+
+/* Drive one of the guest's interrupt lines: SSIP (IPIs), STIP (the timer,
+ * when the hardware does not raise it itself), SEIP (the PLIC model). */
+void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level)
+{
+	if (sip_bit == SIP_SSIP && !v->vm->hext) {
+		v->csr.sip = level ? v->csr.sip | SIP_SSIP : v->csr.sip & ~SIP_SSIP;
+		return;
+	}
+	v->irq_lines = level ? v->irq_lines | sip_bit : v->irq_lines & ~sip_bit;
+	if (v->vm->hext) {
+		/* hvip injects VS-level interrupts: bit = the guest's bit + 1. */
+		if (level)
+			csr_set(CSR_HVIP, sip_bit << 1);
+		else
+			csr_clear(CSR_HVIP, sip_bit << 1);
+	}
 }
 
 /*
@@ -37,15 +72,26 @@ uint64_t vcpu_sip(struct vcpu *v)
 void vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 {
 	v->timer_deadline = deadline;
-	v->irq_lines &= ~SIP_STIP;
+	if (hw_vstimer(v)) {
+		/* Sstc on the H backend: vstimecmp raises VSTIP by itself. */
+		csr_write(CSR_VSTIMECMP, deadline);
+		return;
+	}
+	vcpu_set_irq(v, SIP_STIP, false);
 	vcpu_poll_timer(v);
 }
 
 /* Raise STIP once the deadline has passed; otherwise arm the real timer. */
 void vcpu_poll_timer(struct vcpu *v)
 {
+	if (hw_vstimer(v)) {
+		/* The guest's timer needs no help; the real one only ever wakes
+		 * Umbra's wfi to look at the console (which re-arms it). */
+		hart_timer_set(v->hart, ~0UL);
+		return;
+	}
 	if (time_now() >= v->timer_deadline) {
-		v->irq_lines |= SIP_STIP;
+		vcpu_set_irq(v, SIP_STIP, true);
 		hart_timer_set(v->hart, ~0UL);	/* disarmed: clears the real STIP */
 	} else {
 		hart_timer_set(v->hart, v->timer_deadline);
@@ -61,6 +107,8 @@ void vcpu_poll_timer(struct vcpu *v)
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
 	static const uint8_t priority[] = { IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER };
+	if (v->vm->hext)
+		return;		/* the hardware delivers VS interrupts itself */
 	uint64_t ready = vcpu_sip(v) & v->csr.sie;
 
 	if (!ready || (v->mode == PRV_S && !(v->csr.sstatus & SSTATUS_SIE)))
@@ -86,7 +134,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 void vcpu_wait_for_interrupt(struct vcpu *v)
 {
 	vdev_board_poll(v->vm);
-	while (!(vcpu_sip(v) & v->csr.sie)) {
+	while (!(vcpu_sip(v) & vcpu_sie(v))) {
 		uint64_t poll = time_now() + platform.timebase_hz / INPUT_POLL_HZ;
 		hart_timer_set(v->hart, MIN(v->timer_deadline, poll));
 		v->stats.wfi_sleeps++;

@@ -56,7 +56,7 @@ static void sbi_send_ipis(struct vm *vm, unsigned long set)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if (set & (1UL << i))
-			vm->vcpus[i]->csr.sip |= SIP_SSIP;
+			vcpu_set_irq(vm->vcpus[i], SIP_SSIP, true);
 }
 
 /* A remote fence for the harts in 'set'.  There is one hart per VM here, and
@@ -274,7 +274,7 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 		c->error = ch;
 		break;
 	case SBI_EXT_LEGACY_CLEAR_IPI:
-		v->csr.sip &= ~SIP_SSIP;
+		vcpu_set_irq(v, SIP_SSIP, false);
 		break;
 	case SBI_EXT_LEGACY_SEND_IPI:
 	case SBI_EXT_LEGACY_REMOTE_FENCE_I:

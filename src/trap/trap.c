@@ -10,6 +10,8 @@
 #include "trap_internal.h"
 #include <string.h>
 #include "vm.h"
+#include "hext.h"
+#include "platform.h"
 
 typedef enum trap_outcome (*trap_handler)(struct vcpu *v);
 
@@ -29,12 +31,15 @@ static enum trap_outcome handle_reflect(struct vcpu *v)
 int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
 {
 	uint8_t *dst = buf;
+	if (v->vm->hext)
+		return hext_read_guest(v, va, buf, len, acc);
 	while (len) {
 		uint64_t gpa = va;
 		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
 		if (v->shadow) {
 			struct spt_walk w;
-			if (spt_translate(v->vm, v->csr.satp, va, acc, v->mode, v->csr.sstatus, &w) < 0)
+			if (spt_translate(v->vm, v->csr.satp, va, acc, v->mode, v->csr.sstatus,
+					  true, &w) < 0)
 				return ERR_FAULT;
 			gpa = w.gpa;
 		}
@@ -49,7 +54,7 @@ int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 
 /* Read the instruction at the guest's pc: 16 bits, and 16 more unless it
  * is a compressed one. */
-static int fetch_insn(struct vcpu *v, uint32_t *raw)
+int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw)
 {
 	uint16_t lo, hi;
 	if (vcpu_read_guest(v, v->tf.pc, &lo, 2, SPT_FETCH))
@@ -68,14 +73,16 @@ static int fetch_insn(struct vcpu *v, uint32_t *raw)
  * have trapped too (the real hart enforces exactly U-mode's rules), so the
  * trap goes to the guest.  In virtual S-mode it is a privileged instruction
  * to emulate.  The hart reports the instruction bits in stval; where it
- * does not, Umbra reads them from guest memory.
+ * does not, Umbra reads them from guest memory.  (On a hart with H, QEMU
+ * 7.2 leaves a stale stval when U-mode runs a hypervisor load or store, so
+ * there Umbra always reads the instruction.)
  */
 static enum trap_outcome handle_illegal(struct vcpu *v)
 {
 	struct decode_insn in;
 	uint32_t raw = (uint32_t)v->tf.tval;
 
-	if (raw == 0 && fetch_insn(v, &raw))
+	if ((raw == 0 || platform.has_h) && vcpu_fetch_insn(v, &raw))
 		raw = 0;
 	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
 	if (v->mode == PRV_U || decode_insn(v->insn_raw, &in) < 0) {
@@ -107,13 +114,14 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
  * access crossing the device's end, an access the device refuses) gets the
  * access fault a bus error would give.
  */
-static int emulate_mmio(struct vcpu *v, struct vdev *d, uint64_t gpa, enum spt_access acc)
+int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 {
+	struct vdev *d = vdev_find(v->vm, gpa);
 	struct decode_insn in;
 	uint32_t raw;
 	uint64_t val = 0;
 
-	if (acc == SPT_FETCH || fetch_insn(v, &raw) || decode_insn(raw, &in) < 0 ||
+	if (!d || acc == SPT_FETCH || vcpu_fetch_insn(v, &raw) || decode_insn(raw, &in) < 0 ||
 	    (in.cls != DECODE_CLASS_LOAD && in.cls != DECODE_CLASS_STORE) || in.fp ||
 	    (in.cls == DECODE_CLASS_STORE) != (acc == SPT_STORE) ||
 	    gpa - d->base + in.width > d->size)
@@ -174,8 +182,7 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 		       v->tf.tval);
 		vm_exit(v->vm, SBI_SRST_REASON_SYSFAIL);
 	default: { /* SPT_NOT_RAM: a device, or nothing */
-		struct vdev *d = vdev_find(v->vm, w.gpa);
-		if (d && emulate_mmio(v, d, w.gpa, acc) == 0)
+		if (vcpu_emulate_mmio(v, w.gpa, acc) == 0)
 			return TRAP_NEXT;
 		vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
 		return TRAP_RESUME;
@@ -230,6 +237,11 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 	trap_handler h;
 
 	v->stats.exits++;
+	if (v->vm->hext && !(cause & CAUSE_INTERRUPT)) {
+		if (cause < ARRAY_SIZE(v->stats.exception))
+			v->stats.exception[cause]++;
+		return hext_trap_handle(v);
+	}
 	if (cause & CAUSE_INTERRUPT) {
 		uint64_t irq = cause & ~CAUSE_INTERRUPT;
 		h = irq < ARRAY_SIZE(interrupt_handlers) ? interrupt_handlers[irq] : NULL;

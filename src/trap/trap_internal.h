@@ -30,11 +30,19 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval);
 void vcpu_set_mode(struct vcpu *v, unsigned mode);
 /* inject.c: after a change of satp, SUM or MXR: switch the real MMU's tables. */
 void vcpu_update_mmu(struct vcpu *v);
+/* trap.c: a guest load or store to a device: 0 if emulated (the dispatcher
+ * then moves past it), negative if there is no device there to take it. */
+int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc);
+/* trap.c: the instruction at the guest's pc. */
+int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw);
+/* hext.c: vcpu_read_guest on the H backend (hypervisor loads). */
+int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
 /* trap.c: read guest memory at a guest virtual address as the guest's S-mode would. */
 int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
 
 /* irq.c: virtual interrupts and the virtual timer. */
 uint64_t vcpu_sip(struct vcpu *v);
+uint64_t vcpu_sie(struct vcpu *v);
 void vcpu_deliver_interrupts(struct vcpu *v);
 void vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 void vcpu_poll_timer(struct vcpu *v);

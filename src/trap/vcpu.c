@@ -71,6 +71,11 @@ static const char *const exception_names[CAUSE_EXCEPTION_COUNT] = {
 	[CAUSE_FETCH_PAGE_FAULT] = "fetch page fault",
 	[CAUSE_LOAD_PAGE_FAULT] = "load page fault",
 	[CAUSE_STORE_PAGE_FAULT] = "store page fault",
+	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = "ecall from VS",
+	[CAUSE_FETCH_GUEST_PAGE_FAULT] = "fetch guest-page fault",
+	[CAUSE_LOAD_GUEST_PAGE_FAULT] = "load guest-page fault",
+	[CAUSE_VIRTUAL_INSTRUCTION] = "virtual instruction",
+	[CAUSE_STORE_GUEST_PAGE_FAULT] = "store guest-page fault",
 };
 
 static const char *const interrupt_names[16] = {
@@ -116,5 +121,6 @@ void vcpu_print_stats(struct vm *vm)
 		for (unsigned c = 0; c < ARRAY_SIZE(s->injected_interrupt); c++)
 			stats_row("to guest", name_or_other(interrupt_names[c]), s->injected_interrupt[c]);
 	}
-	spt_print_stats(vm);
+	if (!vm->hext)
+		spt_print_stats(vm);
 }

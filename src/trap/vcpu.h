@@ -96,6 +96,8 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
 /* The trap dispatcher, called from vector.S. */
 struct trap_frame *trap_handle(struct trap_frame *tf);
+/* Drive one of the guest's interrupt lines (SIP_SSIP, SIP_STIP, SIP_SEIP). */
+void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level);
 /* Print the exit table of every vCPU of 'vm'. */
 void vcpu_print_stats(struct vm *vm);
 

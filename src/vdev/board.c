@@ -49,10 +49,7 @@ static void board_eip(void *ctx, unsigned context, bool level)
 
 	if (context % 2 == 0 || hart >= vm->nvcpus || !vm->vcpus[hart])
 		return;		/* M-mode contexts go nowhere: a guest has no M-mode */
-	if (level)
-		vm->vcpus[hart]->irq_lines |= SIP_SEIP;
-	else
-		vm->vcpus[hart]->irq_lines &= ~SIP_SEIP;
+	vcpu_set_irq(vm->vcpus[hart], SIP_SEIP, level);
 }
 
 static void board_irq_set(struct vm *vm, unsigned irq, bool level)

@@ -1,0 +1,281 @@
+/*
+ * hext.c - running a guest on the hypervisor extension.
+ *
+ * Set-up (privileged spec, "Hypervisor Extension"):
+ *   hedeleg   the exceptions a guest handles itself go straight to VS-mode
+ *   hideleg   so do its interrupts (VS software, timer, external)
+ *   hstatus   SPV: sret enters the guest; VTW: wfi exits to Umbra, which
+ *             sleeps with an eye on the console
+ *   hgatp     guest-physical -> host-physical: guest RAM only, so a device
+ *             access is a guest-page fault that Umbra emulates
+ *   vs*       the guest's supervisor CSRs, real registers the hardware uses
+ * What exits: ecall from VS (SBI), guest-page faults (devices, or nothing:
+ * an access fault for the guest), virtual-instruction exceptions (wfi, and
+ * the H instructions and CSRs a hart without H does not have: illegal for
+ * the guest), and Umbra's own interrupts.
+ */
+#include "hext.h"
+#include "trap_internal.h"
+#include "platform.h"
+#include "hart.h"
+#include "mm.h"
+#include "vm.h"
+#include "spt.h"
+
+/* G-stage formats: like Sv39/Sv48 with 2 more bits at the root (16 KiB). */
+static const struct pt_format pt_sv39x4 = { "sv39x4", 3, HGATP_MODE_SV39X4, 2 };
+static const struct pt_format pt_sv48x4 = { "sv48x4", 4, HGATP_MODE_SV48X4, 2 };
+
+/* The exceptions a guest's own handler gets directly. */
+#define HEDELEG_GUEST (BIT(CAUSE_MISALIGNED_FETCH) | BIT(CAUSE_FETCH_ACCESS) | \
+	BIT(CAUSE_ILLEGAL_INSTRUCTION) | BIT(CAUSE_BREAKPOINT) |                \
+	BIT(CAUSE_MISALIGNED_LOAD) | BIT(CAUSE_LOAD_ACCESS) |                    \
+	BIT(CAUSE_MISALIGNED_STORE) | BIT(CAUSE_STORE_ACCESS) |                  \
+	BIT(CAUSE_USER_ECALL) | BIT(CAUSE_FETCH_PAGE_FAULT) |                    \
+	BIT(CAUSE_LOAD_PAGE_FAULT) | BIT(CAUSE_STORE_PAGE_FAULT))
+
+bool hext_probe(void)
+{
+	uint64_t v = 0;
+	bool ok = HART_PROBE(v = csr_read(CSR_HGATP));
+	(void)v;
+	return ok;
+}
+
+int hext_vm_init(struct vm *vm)
+{
+	const struct pt_format *fmt = platform.guest_satp_mode == SATP_MODE_SV48 ? &pt_sv48x4
+										    : &pt_sv39x4;
+	/* The root table of an x4 format is 16 KiB, 16 KiB aligned. */
+	uint64_t *root = mm_alloc_contig(4 * PAGE_SIZE, 4 * PAGE_SIZE);
+	if (!root)
+		return ERR_NOMEM;
+	/* G-stage leaves must have U set: every guest access counts as U here. */
+	int err = spt_map(fmt, root, vm->ram_gpa, mm_va_to_pa(vm->ram), vm->ram_size,
+			  PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
+	if (err)
+		return err;
+	vm->hgatp = fmt->satp_mode << HGATP_MODE_SHIFT | (uint64_t)(vm->id + 1) << HGATP_VMID_SHIFT |
+		    mm_va_to_pa(root) >> PAGE_SHIFT;
+	return 0;
+}
+
+extern void trap_return(struct trap_frame *tf) __attribute__((noreturn));
+
+void hext_vcpu_run(struct vcpu *v)
+{
+	struct hart *h = hart_this();
+
+	v->hart = h;
+	h->vcpu = v;
+	v->tf.host_sp = h->stack_top;
+	v->tf.host_tp = (uint64_t)h;
+
+	csr_write(CSR_HEDELEG, HEDELEG_GUEST);
+	csr_write(CSR_HIDELEG, HIP_VS_MASK);
+	csr_write(CSR_HCOUNTEREN, platform.hcounteren_mask);
+	csr_write(CSR_HVIP, 0);
+	csr_write(CSR_HGEIE, 0);
+	if (platform.has_sstc) {
+		csr_write(CSR_HENVCFG, HENVCFG_STCE);
+		csr_write(CSR_HTIMEDELTA, 0);
+		csr_write(CSR_VSTIMECMP, v->timer_deadline);
+	}
+	csr_write(CSR_HGATP, v->vm->hgatp);
+	__asm__ volatile(".word 0x62000073" ::: "memory");	/* hfence.gvma */
+
+	/* The guest's supervisor state as OpenSBI would have handed it over. */
+	csr_write(CSR_VSSTATUS, boot_csrs.sstatus & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP));
+	csr_write(CSR_VSIE, 0);
+	csr_write(CSR_VSTVEC, v->csr.stvec);
+	csr_write(CSR_VSSCRATCH, 0);
+	csr_write(CSR_VSEPC, 0);
+	csr_write(CSR_VSCAUSE, 0);
+	csr_write(CSR_VSTVAL, 0);
+	csr_write(CSR_VSATP, 0);
+	__asm__ volatile(".word 0x22000073" ::: "memory");	/* hfence.vvma */
+
+	/* sret enters VS-mode: hstatus.SPV = 1, sstatus.SPP = S.  wfi exits. */
+	csr_write(CSR_HSTATUS, (csr_read(CSR_HSTATUS) & ~(HSTATUS_VTSR | HSTATUS_VTVM)) |
+			       HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW);
+	vcpu_set_mode(v, PRV_S);
+	csr_clear(sstatus, SSTATUS_SIE);
+	vcpu_poll_timer(v);
+	trap_return(&v->tf);
+}
+
+/* ---- Exits ------------------------------------------------------------------- */
+
+/* An ecall from VS-mode: the guest kernel calls its SBI. */
+static enum trap_outcome exit_ecall(struct vcpu *v)
+{
+	v->insn_len = 4;
+	return sbi_handle(v);
+}
+
+/*
+ * A virtual-instruction exception: the guest executed something VS-mode may
+ * not.  wfi (hstatus.VTW) is emulated; everything else is an instruction a
+ * hart without H does not have (H CSRs and instructions): illegal.
+ */
+static enum trap_outcome exit_virtual_instruction(struct vcpu *v)
+{
+	struct decode_insn in;
+	uint32_t raw;
+
+	/* The instruction itself, read from guest memory: QEMU's stval for this
+	 * exception is not always the instruction. */
+	if (vcpu_fetch_insn(v, &raw))
+		raw = (uint32_t)v->tf.tval;
+	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
+	/* wfi in VS-mode only: in (V)U-mode it is illegal, as on any hart. */
+	if (v->mode == PRV_S && decode_insn(v->insn_raw, &in) == 0 && in.op == DECODE_OP_WFI) {
+		v->stats.insn[in.op]++;
+		v->insn_len = in.len;
+		vcpu_wait_for_interrupt(v);
+		return TRAP_NEXT;
+	}
+	vcpu_inject_trap(v, CAUSE_ILLEGAL_INSTRUCTION, v->insn_raw);
+	return TRAP_RESUME;
+}
+
+/*
+ * A guest-page fault: the G-stage has no mapping for the guest-physical
+ * address (htval holds it, shifted right by 2).  A device, or no memory at
+ * all: then the guest gets the access fault its own hart would raise, at
+ * the guest-virtual address in stval.
+ */
+static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
+{
+	static const uint8_t access_of[] = {
+		[CAUSE_FETCH_GUEST_PAGE_FAULT] = SPT_FETCH,
+		[CAUSE_LOAD_GUEST_PAGE_FAULT]  = SPT_LOAD,
+		[CAUSE_STORE_GUEST_PAGE_FAULT] = SPT_STORE,
+	};
+	static const uint8_t access_fault[] = {
+		[SPT_FETCH] = CAUSE_FETCH_ACCESS,
+		[SPT_LOAD]  = CAUSE_LOAD_ACCESS,
+		[SPT_STORE] = CAUSE_STORE_ACCESS,
+	};
+	enum spt_access acc = access_of[v->tf.cause];
+	uint64_t gpa = csr_read(CSR_HTVAL) << 2 | (v->tf.tval & 3);
+
+	if (vcpu_emulate_mmio(v, gpa, acc) == 0)
+		return TRAP_NEXT;
+	/*
+	 * The fault may be the guest's own page-table walk reading outside its
+	 * RAM: an implicit load, whatever the access was, for which its hart
+	 * reports an access fault of the original access.  Walk the guest's
+	 * tables as that access (a fetch when the address is the pc, else what
+	 * the instruction at pc does) to see whether the walk is what failed.
+	 */
+	uint64_t vsatp = csr_read(CSR_VSATP);
+	if (spt_guest_format(vsatp)) {
+		enum spt_access orig = SPT_FETCH;
+		struct spt_walk w;
+		if (v->tf.tval != v->tf.pc) {
+			uint32_t raw = 0;
+			struct decode_insn in;
+			orig = SPT_LOAD;
+			if (vcpu_fetch_insn(v, &raw) == 0 && decode_insn(raw, &in) == 0)
+				orig = in.cls == DECODE_CLASS_STORE ? SPT_STORE : SPT_LOAD;
+			else if ((raw & 0x7f) == 0x2f)	/* AMOs and SC store; LR loads */
+				orig = (raw >> 27) == 0x02 ? SPT_LOAD : SPT_STORE;
+		}
+		if (spt_translate(v->vm, vsatp, v->tf.tval, orig, v->mode, csr_read(CSR_VSSTATUS),
+				  false, &w) < 0 && w.cause == access_fault[orig]) {
+			vcpu_inject_trap(v, w.cause, v->tf.tval);
+			return TRAP_RESUME;
+		}
+	}
+	/* An access to no memory: the fault the hardware reported, as an access fault. */
+	vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
+	return TRAP_RESUME;
+}
+
+/* Everything else: give it to the guest as it came. */
+static enum trap_outcome exit_reflect(struct vcpu *v)
+{
+	vcpu_inject_trap(v, v->tf.cause, v->tf.tval);
+	return TRAP_RESUME;
+}
+
+typedef enum trap_outcome (*exit_handler)(struct vcpu *v);
+
+static const exit_handler hext_exits[CAUSE_EXCEPTION_COUNT] = {
+	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = exit_ecall,
+	[CAUSE_FETCH_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
+	[CAUSE_LOAD_GUEST_PAGE_FAULT]    = exit_guest_page_fault,
+	[CAUSE_STORE_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
+	[CAUSE_VIRTUAL_INSTRUCTION]      = exit_virtual_instruction,
+};
+
+struct trap_frame *hext_trap_handle(struct vcpu *v)
+{
+	uint64_t cause = v->tf.cause;
+	exit_handler h;
+
+	/* The guest's privilege when it left: VS (hstatus.SPVP = 1) or VU. */
+	v->mode = csr_read(CSR_HSTATUS) & HSTATUS_SPVP ? PRV_S : PRV_U;
+	if (cause & CAUSE_INTERRUPT)
+		return NULL;	/* Umbra's own interrupts: the common path */
+	h = cause < ARRAY_SIZE(hext_exits) && hext_exits[cause] ? hext_exits[cause] : exit_reflect;
+	switch (h(v)) {
+	case TRAP_NEXT:
+		v->tf.pc += v->insn_len;
+		break;
+	case TRAP_RESUME:
+		break;
+	case TRAP_STOP:
+		vm_exit(v->vm, SBI_SRST_REASON_NONE);
+	}
+	return &v->tf;
+}
+
+/* ---- Reading guest memory as the guest sees it --------------------------------- */
+
+/*
+ * The hypervisor load instructions translate like the guest's own accesses
+ * (vsatp, then hgatp, at privilege hstatus.SPVP); HLVX needs execute
+ * permission, as an instruction fetch does.  A fault is caught (HART_PROBE).
+ */
+static bool hlv_bu(uint64_t va, uint8_t *out)
+{
+	register uint64_t a0 __asm__("a0") = va;
+	bool ok = HART_PROBE(__asm__ volatile(".word 0x60154573" : "+r"(a0) :: "memory"));
+	*out = (uint8_t)a0;	/* hlv.bu a0, (a0) */
+	return ok;
+}
+
+static bool hlvx_hu(uint64_t va, uint16_t *out)
+{
+	register uint64_t a0 __asm__("a0") = va;
+	bool ok = HART_PROBE(__asm__ volatile(".word 0x64354573" : "+r"(a0) :: "memory"));
+	*out = (uint16_t)a0;	/* hlvx.hu a0, (a0) */
+	return ok;
+}
+
+int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
+{
+	uint8_t *dst = buf;
+
+	/* The guest's privilege decides what its translation allows. */
+	if (v->mode == PRV_S)
+		csr_set(CSR_HSTATUS, HSTATUS_SPVP);
+	else
+		csr_clear(CSR_HSTATUS, HSTATUS_SPVP);
+	if (acc == SPT_FETCH) {
+		for (size_t i = 0; i + 2 <= len; i += 2) {
+			uint16_t half;
+			if (!hlvx_hu(va + i, &half))
+				return ERR_FAULT;
+			dst[i] = (uint8_t)half;
+			dst[i + 1] = (uint8_t)(half >> 8);
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!hlv_bu(va + i, &dst[i]))
+			return ERR_FAULT;
+	return 0;
+}
