@@ -21,8 +21,13 @@ BENCHES = ["trapbench", "pagebench"]
 CPU = "rv64,h=false"
 
 
+# Natively and on the trap-and-emulate backend: a core without H; the
+# H-extension backend needs a core with it.  Same QEMU, same guest.
+CPUS = {"native": CPU, "shadow": CPU, "hext": "rv64"}
+
+
 def measure(guest, backend, icount):
-    run = run_guest(guest_path(guest), backend, CPU, timeout=300,
+    run = run_guest(guest_path(guest), backend, CPUS[backend], timeout=300,
                     extra=["--icount"] if icount else [])
     rows = {}
     for m in re.finditer(r"^BENCH (\S+)\s+(\d+)\s+(\d+)$", run.output, re.M):
@@ -38,17 +43,20 @@ def main():
     print("          with -icount shift=0: deterministic, = guest-visible ns")
     print("  ns    = wall time per operation from the guest's time CSR, without icount")
     for guest in BENCHES:
-        native_i, shadow_i = measure(guest, "native", True), measure(guest, "shadow", True)
-        native_w, shadow_w = measure(guest, "native", False), measure(guest, "shadow", False)
+        res = {b: (measure(guest, b, True), measure(guest, b, False)) for b in CPUS}
         print()
-        print(f"  {guest + ':':24} {'native instr':>12} {'umbra instr':>12} {'ratio':>7}"
-              f" {'native ns':>10} {'umbra ns':>10}")
-        for name in native_i:
-            ni, si = native_i[name][0], shadow_i.get(name, (0, 0))[0]
+        print(f"  {guest + ':':22} {'instructions per op (icount)':^33}  {'ns per op (wall)':^26}")
+        print(f"  {'':22} {'native':>9} {'shadow':>11} {'hext':>11}  {'native':>8} {'shadow':>8} {'hext':>8}")
+        for name in res["native"][0]:
+            ni = res["native"][0][name][0]
+            cells = []
+            for b in ("shadow", "hext"):
+                v = res[b][0].get(name, (0, 0))[0]
+                cells.append(f"{v:6}" + (f" {v / ni:3.0f}x" if ni else "     "))
             # time ticks (10 MHz) per 1000 ops -> ns per op
-            nw, sw = native_w[name][1] / 10, shadow_w.get(name, (0, 0))[1] / 10
-            ratio = f"{si / ni:.0f}x" if ni else "-"
-            print(f"  {name:24} {ni:12} {si:12} {ratio:>7} {nw:10.0f} {sw:10.0f}")
+            walls = [res[b][1].get(name, (0, 0))[1] / 10 for b in ("native", "shadow", "hext")]
+            print(f"  {name:22} {ni:9} {cells[0]:>11} {cells[1]:>11}  "
+                  f"{walls[0]:8.0f} {walls[1]:8.0f} {walls[2]:8.0f}")
     linux_boot_figures()
     return 0
 
@@ -74,7 +82,8 @@ def boot_linux(backend, icount):
         shutil.copy(os.path.join(LINUX, "disk.img"), disk)
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", os.path.join(LINUX, "Image"),
                "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"), "--disk", disk,
-               "--backend", backend, "--mem", "256M", "--append", "console=ttyS0",
+               "--backend", backend, "--cpu", CPUS[backend], "--mem", "256M",
+               "--append", "console=ttyS0",
                "--umbra", os.path.join(BUILD, "umbra.bin")] + (["--icount"] if icount else [])
         start = time.monotonic()
         p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
@@ -93,26 +102,29 @@ def linux_boot_figures():
         print("\n  (Linux images not built: make linux-images)")
         return
     print()
-    print("Linux 6.1 boot to the busybox prompt (QEMU virt, one hart, 256 MiB)")
+    print("Linux 6.1 boot to the busybox prompt (QEMU virt, one hart, 256 MiB; native and")
+    print("shadow on -cpu rv64,h=false, hext on -cpu rv64)")
     print("  guest s = the guest kernel's own uptime at the prompt; with -icount shift=0")
     print("            it is deterministic (1 ns per instruction executed, all levels)")
     print("  wall s  = wall time from starting QEMU to the prompt (includes firmware)")
     print()
     print(f"  {'':10} {'guest s (icount)':>17} {'wall s (icount)':>16} {'guest s':>9} {'wall s':>8}")
-    rows = {}
-    for backend in ("native", "shadow"):
+    rows, tables = {}, {}
+    for backend in ("native", "shadow", "hext"):
         wi, gi, out = boot_linux(backend, True)
         w, g, out = boot_linux(backend, False)
         rows[backend] = (gi, wi, g, w)
+        tables[backend] = out[out.find("umbra: exits of vCPU"):]
         print(f"  {backend:10} {gi:17.2f} {wi:16.2f} {g:9.2f} {w:8.2f}")
-        if backend == "shadow":
-            table = out[out.find("umbra: exits of vCPU"):]
-    n, s = rows["native"], rows["shadow"]
-    print(f"  {'ratio':10} {s[0] / n[0]:16.1f}x {s[1] / n[1]:15.1f}x {s[2] / n[2]:8.1f}x "
-          f"{s[3] / n[3]:7.1f}x")
-    print()
-    print("Umbra's exit table for that boot (without icount):")
-    print(table.replace("\r", ""))
+    n = rows["native"]
+    for backend in ("shadow", "hext"):
+        s = rows[backend]
+        print(f"  {backend + '/native':14} {s[0] / n[0]:12.1f}x {s[1] / n[1]:15.1f}x "
+              f"{s[2] / n[2]:8.1f}x {s[3] / n[3]:7.1f}x")
+    for backend in ("shadow", "hext"):
+        print()
+        print(f"Umbra's exit table for the {backend} boot (without icount):")
+        print(tables[backend].replace("\r", ""))
 
 
 if __name__ == "__main__":
