@@ -60,16 +60,9 @@ int hext_vm_init(struct vm *vm)
 	return 0;
 }
 
-extern void trap_return(struct trap_frame *tf) __attribute__((noreturn));
-
 void hext_vcpu_run(struct vcpu *v)
 {
-	struct hart *h = hart_this();
-
-	v->hart = h;
-	h->vcpu = v;
-	v->tf.host_sp = h->stack_top;
-	v->tf.host_tp = (uint64_t)h;
+	vcpu_attach(v);
 
 	csr_write(CSR_HEDELEG, HEDELEG_GUEST);
 	csr_write(CSR_HIDELEG, HIP_VS_MASK);
@@ -147,17 +140,7 @@ static enum trap_outcome exit_virtual_instruction(struct vcpu *v)
  */
 static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
 {
-	static const uint8_t access_of[] = {
-		[CAUSE_FETCH_GUEST_PAGE_FAULT] = SPT_FETCH,
-		[CAUSE_LOAD_GUEST_PAGE_FAULT]  = SPT_LOAD,
-		[CAUSE_STORE_GUEST_PAGE_FAULT] = SPT_STORE,
-	};
-	static const uint8_t access_fault[] = {
-		[SPT_FETCH] = CAUSE_FETCH_ACCESS,
-		[SPT_LOAD]  = CAUSE_LOAD_ACCESS,
-		[SPT_STORE] = CAUSE_STORE_ACCESS,
-	};
-	enum spt_access acc = access_of[v->tf.cause];
+	enum spt_access acc = fault_access(v->tf.cause);
 	uint64_t gpa = csr_read(CSR_HTVAL) << 2 | (v->tf.tval & 3);
 
 	if (vcpu_emulate_mmio(v, gpa, acc) == 0)
@@ -183,13 +166,13 @@ static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
 				orig = (raw >> 27) == 0x02 ? SPT_LOAD : SPT_STORE;
 		}
 		if (spt_translate(v->vm, vsatp, v->tf.tval, orig, v->mode, csr_read(CSR_VSSTATUS),
-				  false, &w) < 0 && w.cause == access_fault[orig]) {
+				  false, &w) < 0 && w.cause == access_fault(orig)) {
 			vcpu_inject_trap(v, w.cause, v->tf.tval);
 			return TRAP_RESUME;
 		}
 	}
 	/* An access to no memory: the fault the hardware reported, as an access fault. */
-	vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
+	vcpu_inject_trap(v, access_fault(acc), v->tf.tval);
 	return TRAP_RESUME;
 }
 

@@ -158,17 +158,7 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
  */
 static enum trap_outcome handle_page_fault(struct vcpu *v)
 {
-	static const uint8_t access_of[] = {
-		[CAUSE_FETCH_PAGE_FAULT] = SPT_FETCH,
-		[CAUSE_LOAD_PAGE_FAULT]  = SPT_LOAD,
-		[CAUSE_STORE_PAGE_FAULT] = SPT_STORE,
-	};
-	static const uint8_t access_fault[] = {
-		[SPT_FETCH] = CAUSE_FETCH_ACCESS,
-		[SPT_LOAD]  = CAUSE_LOAD_ACCESS,
-		[SPT_STORE] = CAUSE_STORE_ACCESS,
-	};
-	enum spt_access acc = access_of[v->tf.cause];
+	enum spt_access acc = fault_access(v->tf.cause);
 	struct spt_walk w;
 
 	switch (spt_fault(v->vm, v->shadow, v->tf.tval, acc, v->mode, v->csr.sstatus, &w)) {
@@ -184,7 +174,7 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 	default: { /* SPT_NOT_RAM: a device, or nothing */
 		if (vcpu_emulate_mmio(v, w.gpa, acc) == 0)
 			return TRAP_NEXT;
-		vcpu_inject_trap(v, access_fault[acc], v->tf.tval);
+		vcpu_inject_trap(v, access_fault(acc), v->tf.tval);
 		return TRAP_RESUME;
 	}
 	}

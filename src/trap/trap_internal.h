@@ -24,6 +24,30 @@ static inline struct vcpu *tf_vcpu(struct trap_frame *tf)
 	return (struct vcpu *)tf;
 }
 
+/* The kind of access a (guest-)page fault cause reports. */
+static inline enum spt_access fault_access(uint64_t cause)
+{
+	switch (cause) {
+	case CAUSE_FETCH_PAGE_FAULT:
+	case CAUSE_FETCH_GUEST_PAGE_FAULT: return SPT_FETCH;
+	case CAUSE_STORE_PAGE_FAULT:
+	case CAUSE_STORE_GUEST_PAGE_FAULT: return SPT_STORE;
+	default:                           return SPT_LOAD;
+	}
+}
+
+/* The access fault for a kind of access: what touching no memory raises. */
+static inline uint64_t access_fault(enum spt_access acc)
+{
+	return acc == SPT_FETCH ? CAUSE_FETCH_ACCESS
+	     : acc == SPT_STORE ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
+}
+
+/* vcpu.c: put the vCPU on the calling hart. */
+void vcpu_attach(struct vcpu *v);
+/* vector.S: enter the guest whose trap frame this is. */
+void trap_return(struct trap_frame *tf) __attribute__((noreturn));
+
 /* inject.c: deliver a trap to the guest as the hardware would. */
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval);
 /* inject.c: change the virtual privilege level (and what follows from it). */

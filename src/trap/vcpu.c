@@ -37,9 +37,8 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	return v;
 }
 
-extern void trap_return(struct trap_frame *tf) __attribute__((noreturn));
-
-void vcpu_run(struct vcpu *v)
+/* Put the vCPU on the calling hart: its traps come back on this hart's stack. */
+void vcpu_attach(struct vcpu *v)
 {
 	struct hart *h = hart_this();
 
@@ -47,6 +46,11 @@ void vcpu_run(struct vcpu *v)
 	h->vcpu = v;
 	v->tf.host_sp = h->stack_top;
 	v->tf.host_tp = (uint64_t)h;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	vcpu_attach(v);
 	vcpu_set_mode(v, v->mode);
 	vcpu_poll_timer(v);
 
