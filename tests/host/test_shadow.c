@@ -1083,12 +1083,12 @@ static void test_sequences(void)
 		uint64_t *leaf = g_map(&pt_sv39, root, 0x5000, 0, RAM_GPA + 0x9000, V | R | W);
 		struct spt_walk w;
 		uint64_t alloc0 = n_alloc;
-		EQ(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_STORE, PRV_S, 0, &w), 0);
+		EQ(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_STORE, PRV_S, 0, true, &w), 0);
 		EQ(w.gpa, RAM_GPA + 0x9010);
 		EQ(*leaf & (A | D), A | D);
 		EQ(n_alloc, alloc0);
 		EQ(vm.spt.stats.faults, 0);
-		CHECK(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_FETCH, PRV_S, 0, &w) < 0);
+		CHECK(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_FETCH, PRV_S, 0, true, &w) < 0);
 		EQ(w.cause, CAUSE_FETCH_PAGE_FAULT);
 	}
 	end();

@@ -43,11 +43,13 @@
 
 #include "trap_internal.h"
 #include "platform.h"
+#include "vm.h"
 
 /* ---- What the linked Umbra sources need from the rest of Umbra ---------- */
 
 struct platform platform;
 struct boot_csrs boot_csrs;
+static struct vm test_vm;       /* what the vCPU belongs to: zero = shadow backend */
 
 /* Same logic as src/trap/irq.c (not linked: it needs the real timer). */
 uint64_t vcpu_sip(struct vcpu *v)
@@ -72,8 +74,8 @@ unsigned spt_view(unsigned mode, uint64_t sstatus)
 /* The formats the guest may select (shadowpt/walk.c, not linked). */
 const struct pt_format *spt_guest_format(uint64_t satp)
 {
-	static const struct pt_format sv39 = { "sv39", 3, SATP_MODE_SV39 };
-	static const struct pt_format sv48 = { "sv48", 4, SATP_MODE_SV48 };
+	static const struct pt_format sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
+	static const struct pt_format sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
 	switch (satp >> SATP_MODE_SHIFT) {
 	case SATP_MODE_SV39: return &sv39;
 	case SATP_MODE_SV48: return &sv48;
@@ -685,6 +687,7 @@ static void run_row(const struct row *r)
 	/* The vCPU: virtual S-mode at GUEST_PC, distinct values in every
 	 * register so that a stray write shows; x0's slot is 0, as always. */
 	memset(&v, 0, sizeof(v));
+	v.vm = &test_vm;	/* a trap-and-emulate VM (not hext) */
 	v.mode = PRV_S;
 	v.tf.pc = GUEST_PC;
 	for (unsigned i = 1; i < 32; i++)
@@ -789,6 +792,7 @@ static void check_vcsr_init(void)
 		.scounteren = ~0UL, .senvcfg = ~0UL,
 	};
 	memset(&v, 0, sizeof(v));
+	v.vm = &test_vm;
 	vcsr_init(&v);
 	EXPECT_EQ("sstatus", v.csr.sstatus, S_VIRT_ALL | U64);
 	EXPECT_EQ("sie", v.csr.sie, 0x222);

@@ -47,8 +47,8 @@
 #include "spt.h"
 
 /* pt.c owns these in Umbra, but pt.c needs the host allocator (mm.h). */
-const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39 };
-const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48 };
+const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
+const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
 
 /* ---- Simulated guest memory ------------------------------------------------- */
 
