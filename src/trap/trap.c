@@ -114,6 +114,28 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
  * access crossing the device's end, an access the device refuses) gets the
  * access fault a bus error would give.
  */
+/*
+ * The load or store that touched a device.  On the H backend the hardware
+ * may hand it over in htinst, transformed (bit 0 set; bit 1 clear when the
+ * original was a 16-bit instruction); else it is read from guest memory.
+ */
+static int mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
+{
+	if (v->vm->hext) {
+		uint64_t tinst = csr_read(CSR_HTINST);
+		if (tinst & 1) {
+			*raw = (uint32_t)tinst | 2;
+			if (decode_insn(*raw, in) < 0)
+				return ERR_INVAL;
+			in->len = tinst & 2 ? 4 : 2;
+			return 0;
+		}
+	}
+	if (vcpu_fetch_insn(v, raw) || decode_insn(*raw, in) < 0)
+		return ERR_INVAL;
+	return 0;
+}
+
 int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 {
 	struct vdev *d = vdev_find(v->vm, gpa);
@@ -121,7 +143,7 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 	uint32_t raw;
 	uint64_t val = 0;
 
-	if (!d || acc == SPT_FETCH || vcpu_fetch_insn(v, &raw) || decode_insn(raw, &in) < 0 ||
+	if (!d || acc == SPT_FETCH || mmio_insn(v, &raw, &in) ||
 	    (in.cls != DECODE_CLASS_LOAD && in.cls != DECODE_CLASS_STORE) || in.fp ||
 	    (in.cls == DECODE_CLASS_STORE) != (acc == SPT_STORE) ||
 	    gpa - d->base + in.width > d->size)
