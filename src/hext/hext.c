@@ -193,26 +193,15 @@ static const exit_handler hext_exits[CAUSE_EXCEPTION_COUNT] = {
 	[CAUSE_VIRTUAL_INSTRUCTION]      = exit_virtual_instruction,
 };
 
-struct trap_frame *hext_trap_handle(struct vcpu *v)
+enum trap_outcome hext_handle_exit(struct vcpu *v)
 {
 	uint64_t cause = v->tf.cause;
-	exit_handler h;
 
 	/* The guest's privilege when it left: VS (hstatus.SPVP = 1) or VU. */
 	v->mode = csr_read(CSR_HSTATUS) & HSTATUS_SPVP ? PRV_S : PRV_U;
-	if (cause & CAUSE_INTERRUPT)
-		return NULL;	/* Umbra's own interrupts: the common path */
-	h = cause < ARRAY_SIZE(hext_exits) && hext_exits[cause] ? hext_exits[cause] : exit_reflect;
-	switch (h(v)) {
-	case TRAP_NEXT:
-		v->tf.pc += v->insn_len;
-		break;
-	case TRAP_RESUME:
-		break;
-	case TRAP_STOP:
-		vm_exit(v->vm, SBI_SRST_REASON_NONE);
-	}
-	return &v->tf;
+	if (cause < ARRAY_SIZE(hext_exits) && hext_exits[cause])
+		return hext_exits[cause](v);
+	return exit_reflect(v);
 }
 
 /* ---- Reading guest memory as the guest sees it --------------------------------- */

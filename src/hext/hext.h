@@ -12,10 +12,9 @@
 #define UMBRA_HEXT_H
 
 #include "umbra.h"
+#include "vcpu.h"
 
 struct vm;
-struct vcpu;
-struct trap_frame;
 
 /* Does this hart have H?  (Reading hgatp traps if it has not.) */
 bool hext_probe(void);
@@ -23,7 +22,9 @@ bool hext_probe(void);
 int hext_vm_init(struct vm *vm);
 /* Set up the hart's H state for this vCPU and enter the guest. */
 void hext_vcpu_run(struct vcpu *v) __attribute__((noreturn));
-/* The exits of a guest on this backend (called by trap_handle). */
-struct trap_frame *hext_trap_handle(struct vcpu *v);
+/* An exception a guest on this backend took to Umbra (called by trap.c's
+ * dispatcher, which also handles Umbra's interrupts for both backends);
+ * what it did, as every exit handler does. */
+enum trap_outcome hext_handle_exit(struct vcpu *v);
 
 #endif

@@ -249,11 +249,6 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 	trap_handler h;
 
 	v->stats.exits++;
-	if (v->vm->hext && !(cause & CAUSE_INTERRUPT)) {
-		if (cause < ARRAY_SIZE(v->stats.exception))
-			v->stats.exception[cause]++;
-		return hext_trap_handle(v);
-	}
 	if (cause & CAUSE_INTERRUPT) {
 		uint64_t irq = cause & ~CAUSE_INTERRUPT;
 		h = irq < ARRAY_SIZE(interrupt_handlers) ? interrupt_handlers[irq] : NULL;
@@ -262,7 +257,9 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 		if (!h)
 			h = handle_unknown_irq;
 	} else {
-		h = cause < ARRAY_SIZE(exception_handlers) ? exception_handlers[cause] : NULL;
+		/* The H backend has its own exits; this table is trap-and-emulate's. */
+		h = v->vm->hext ? hext_handle_exit
+		  : cause < ARRAY_SIZE(exception_handlers) ? exception_handlers[cause] : NULL;
 		if (cause < ARRAY_SIZE(v->stats.exception))
 			v->stats.exception[cause]++;
 		if (!h)

@@ -8,16 +8,6 @@
 #include "vcpu.h"
 #include "vm.h"
 
-/*
- * What a handler did.  Only the dispatcher moves the guest's pc, and only
- * for TRAP_NEXT, by the length of the instruction that trapped.
- */
-enum trap_outcome {
-	TRAP_NEXT,     /* emulated: continue after the trapping instruction */
-	TRAP_RESUME,   /* continue at tf.pc as it now stands (retry, or the
-			  handler redirected the guest: sret, an injected trap) */
-	TRAP_STOP,     /* the vCPU stopped (SBI HSM stop, SRST) */
-};
 
 static inline struct vcpu *tf_vcpu(struct trap_frame *tf)
 {

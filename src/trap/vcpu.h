@@ -90,6 +90,17 @@ struct vcpu {
 	struct vcpu_stats stats;
 };
 
+/*
+ * What a handler did.  Only the dispatcher moves the guest's pc, and only
+ * for TRAP_NEXT, by the length of the instruction that trapped.
+ */
+enum trap_outcome {
+	TRAP_NEXT,     /* emulated: continue after the trapping instruction */
+	TRAP_RESUME,   /* continue at tf.pc as it now stands (retry, or the
+			  handler redirected the guest: sret, an injected trap) */
+	TRAP_STOP,     /* the vCPU stopped (SBI HSM stop, SRST) */
+};
+
 /* Create vCPU 'id' of 'vm' with its registers as the boot protocol says. */
 struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 /* Enter the guest on the calling hart; never returns. */
