@@ -128,18 +128,21 @@ void vcpu_deliver_interrupts(struct vcpu *v)
  * wfi: sleep until an interrupt is pending and enabled in sie, whether or
  * not sstatus.SIE would let it be taken.  Umbra sleeps in a real wfi (it runs
  * with sstatus.SIE = 0, so the real interrupt wakes it without trapping),
- * with the real timer armed for the guest's deadline or the next look at
- * the console, whichever comes first.
+ * with the real timer armed for the guest's deadline (unless the hardware
+ * times the guest) or the next look at the console, whichever comes first.
+ * On the way out the real timer is left as the guest's deadline needs it.
  */
 void vcpu_wait_for_interrupt(struct vcpu *v)
 {
 	vdev_board_poll(v->vm);
 	while (!(vcpu_sip(v) & vcpu_sie(v))) {
 		uint64_t poll = time_now() + platform.timebase_hz / INPUT_POLL_HZ;
-		hart_timer_set(v->hart, MIN(v->timer_deadline, poll));
+		hart_timer_set(v->hart, hw_vstimer(v) ? poll : MIN(v->timer_deadline, poll));
 		v->stats.wfi_sleeps++;
 		__asm__ volatile("wfi");
-		vcpu_poll_timer(v);
+		if (!hw_vstimer(v) && time_now() >= v->timer_deadline)
+			vcpu_set_irq(v, SIP_STIP, true);
 		vdev_board_poll(v->vm);
 	}
+	vcpu_poll_timer(v);
 }

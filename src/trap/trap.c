@@ -106,15 +106,6 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
 }
 
 /*
- * A load or store to a device.  The guest's view never maps device
- * ranges, so the instruction faulted; Umbra decodes it, makes the access
- * on the device model and writes a load's result to its register (0; the
- * dispatcher then moves past the instruction).
- * What cannot be a device access (a fetch, an AMO, an FP register, an
- * access crossing the device's end, an access the device refuses) gets the
- * access fault a bus error would give.
- */
-/*
  * The load or store that touched a device.  On the H backend the hardware
  * may hand it over in htinst, transformed (bit 0 set; bit 1 clear when the
  * original was a 16-bit instruction); else it is read from guest memory.
@@ -136,6 +127,15 @@ static int mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
 	return 0;
 }
 
+/*
+ * A load or store to a device.  The guest's view never maps device
+ * ranges, so the instruction faulted; Umbra decodes it, makes the access
+ * on the device model and writes a load's result to its register (0; the
+ * dispatcher then moves past the instruction).
+ * What cannot be a device access (a fetch, an AMO, an FP register, an
+ * access crossing the device's end, an access the device refuses) gets the
+ * access fault a bus error would give.
+ */
 int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 {
 	struct vdev *d = vdev_find(v->vm, gpa);
