@@ -58,3 +58,16 @@ def test_umbra_image_missing(tmp_path):
     r = run_guest(guest_path("hello"), "shadow", extra=["--umbra", str(tmp_path / "none.bin")])
     assert r.returncode == 2
     assert os.path.exists(os.path.join(BUILD, "umbra.bin"))
+
+
+def test_more_vcpus_than_supported():
+    # Umbra refuses before it has set anything up: a clear message, status 1.
+    r = run_guest(guest_path("hello"), "shadow", extra=["--smp", "2"])
+    assert r.returncode == 1, r.output[-2000:]
+    assert "smp=2: this version runs one vCPU per guest" in r.output
+
+
+def test_hext_on_a_core_without_h():
+    r = run_guest(guest_path("hello"), "hext", "rv64,h=false")
+    assert r.returncode == 1, r.output[-2000:]
+    assert "this hart has no H extension" in r.output

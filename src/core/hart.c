@@ -37,6 +37,8 @@ uint64_t trap_host_fault(uint64_t cause, uint64_t epc, uint64_t tval)
 	struct hart *h = hart_this();
 	if (h->probing && !(cause & CAUSE_INTERRUPT)) {
 		h->probe_trapped = true;
+		h->probe_cause = cause;
+		h->probe_tval = tval;
 		return epc + 4;
 	}
 	panic("Umbra trapped on itself: scause 0x%lx sepc 0x%lx stval 0x%lx",

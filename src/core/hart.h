@@ -21,7 +21,9 @@ struct hart {
 	uint64_t stack_top;
 	uint64_t timer_armed;         /* what the real timer is set to */
 	bool probing;                 /* an exception now is expected (probe) */
-	bool probe_trapped;           /* ... and it happened */
+	bool probe_trapped;           /* ... and it happened: */
+	uint64_t probe_cause;         /* ... its scause */
+	uint64_t probe_tval;          /* ... and stval */
 };
 
 static inline struct hart *hart_this(void)
@@ -37,7 +39,10 @@ struct hart *hart_init(unsigned index, unsigned long hartid, uint64_t stack_top)
 /*
  * Run 'stmt' (one CSR access) and report whether it completed without an
  * exception, e.g. to find out whether a CSR exists.  The exception is caught
- * by trap_host_fault(), which skips the 4-byte instruction.
+ * by trap_host_fault(), which skips the 4-byte instruction and records the
+ * exception in probe_cause and probe_tval.  A trap taken in Umbra changes
+ * state a guest runs with (sstatus.SPP, hstatus.SPV): nothing may assume it
+ * survives a probe; vcpu_load_context() rebuilds it before every entry.
  */
 #define HART_PROBE(stmt) ({						\
 	struct hart *__h = hart_this();					\

@@ -16,7 +16,10 @@ static struct {
 	uint64_t *root;          /* Umbra's own root table */
 	uint64_t *io_table;      /* level-0 table for the last 2 MiB (devices) */
 	uint64_t io_next;        /* next free VA in the I/O area */
+	bool window_active;      /* satp selects root (else: entry.S's boot table) */
 } mm;
+
+extern uint64_t boot_root_pt[];   /* entry.S */
 
 static bool overlaps(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz)
 {
@@ -65,8 +68,21 @@ uint64_t mm_free_bytes(void)
 void *mm_map_io(uint64_t pa, uint64_t size)
 {
 	uint64_t off = pa & (PAGE_SIZE - 1);
-	if (!mm.io_table)
-		return NULL;	/* before mm_init */
+	if (!mm.window_active) {
+		/*
+		 * Before mm_init Umbra runs on entry.S's boot table, which maps
+		 * only RAM.  A device below RAM is reached through an identity
+		 * 1 GiB leaf added there (so that Umbra can stop the machine
+		 * with the right status when it cannot start at all).
+		 */
+		unsigned slot = pa >> 30;
+		if (pa + size > RAM_PA_BASE || pa + size < pa)
+			return NULL;
+		boot_root_pt[slot] = ((uint64_t)slot << 30 >> PAGE_SHIFT) << PTE_PPN_SHIFT |
+				     PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+		sfence_vma_all();
+		return (void *)pa;
+	}
 	size = ALIGN_UP(size + off, PAGE_SIZE);
 	if (mm.io_next - IO_VA_BASE + size > IO_VA_SIZE)
 		panic("I/O window full mapping 0x%lx", pa);
@@ -130,5 +146,6 @@ int mm_init(uint64_t base, uint64_t size, uint64_t free_from,
 		return err;
 	csr_write(satp, mm_host_satp());
 	sfence_vma_all();
+	mm.window_active = true;
 	return 0;
 }

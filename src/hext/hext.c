@@ -75,7 +75,7 @@ void hext_vcpu_run(struct vcpu *v)
 		csr_write(CSR_VSTIMECMP, v->timer_deadline);
 	}
 	csr_write(CSR_HGATP, v->vm->hgatp);
-	__asm__ volatile(".word 0x62000073" ::: "memory");	/* hfence.gvma */
+	hfence_gvma_all();
 
 	/* The guest's supervisor state as OpenSBI would have handed it over. */
 	csr_write(CSR_VSSTATUS, boot_csrs.sstatus & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP));
@@ -86,14 +86,14 @@ void hext_vcpu_run(struct vcpu *v)
 	csr_write(CSR_VSCAUSE, 0);
 	csr_write(CSR_VSTVAL, 0);
 	csr_write(CSR_VSATP, 0);
-	__asm__ volatile(".word 0x22000073" ::: "memory");	/* hfence.vvma */
+	hfence_vvma_all();
 
-	/* sret enters VS-mode: hstatus.SPV = 1, sstatus.SPP = S.  wfi exits. */
-	csr_write(CSR_HSTATUS, (csr_read(CSR_HSTATUS) & ~(HSTATUS_VTSR | HSTATUS_VTVM)) |
-			       HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW);
-	vcpu_set_mode(v, PRV_S);
+	/* sret enters VS-mode (hstatus.SPV = 1, sstatus.SPP = S; wfi exits):
+	 * vcpu_load_context sets that up, as before every entry. */
+	v->mode = PRV_S;
 	csr_clear(sstatus, SSTATUS_SIE);
 	vcpu_poll_timer(v);
+	vcpu_load_context(v);
 	trap_return(&v->tf);
 }
 
@@ -133,45 +133,48 @@ static enum trap_outcome exit_virtual_instruction(struct vcpu *v)
 }
 
 /*
+ * Was this guest-page fault taken by the guest's own page-table walk (an
+ * implicit access of VS-stage translation that read a PTE outside its RAM)
+ * rather than by the access itself?  The hardware says so in htinst where
+ * it can: a transformed instruction (bit 0 set) is the access itself, a
+ * pseudoinstruction (bit 0 clear: 0x2000/0x3000 read a PTE, 0x2020/0x3020
+ * write one for A/D) the walk.  Where htinst is 0, Umbra walks the guest's
+ * tables itself: the walk failed if it cannot read a PTE, or if it ends at
+ * another guest-physical page than the one that faulted.
+ */
+static bool fault_in_guest_walk(struct vcpu *v, uint64_t gpa, enum spt_access acc)
+{
+	uint64_t tinst = csr_read(CSR_HTINST);
+	uint64_t vsatp = csr_read(CSR_VSATP);
+	struct spt_walk w;
+
+	if (tinst)
+		return !(tinst & 1);
+	if (!spt_guest_format(vsatp))
+		return false;		/* Bare: no walk at all */
+	if (spt_translate(v->vm, vsatp, v->tf.tval, acc, v->mode, csr_read(CSR_VSSTATUS),
+			  false, &w) < 0)
+		return w.cause == access_fault(acc);
+	return (w.gpa >> PAGE_SHIFT) != (gpa >> PAGE_SHIFT);
+}
+
+/*
  * A guest-page fault: the G-stage has no mapping for the guest-physical
- * address (htval holds it, shifted right by 2).  A device, or no memory at
- * all: then the guest gets the access fault its own hart would raise, at
- * the guest-virtual address in stval.
+ * address (htval holds it, shifted right by 2), which is a device, or no
+ * memory at all.  The cause is that of the guest's original access (load,
+ * store or fetch) even when its page-table walk is what touched the
+ * address.  A load or store that reached a device is emulated; anything
+ * else (a fetch, a walk reading a PTE from device memory or from nowhere)
+ * becomes the access fault the guest's own hart would raise, at the
+ * guest-virtual address in stval.
  */
 static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
 {
 	enum spt_access acc = fault_access(v->tf.cause);
 	uint64_t gpa = csr_read(CSR_HTVAL) << 2 | (v->tf.tval & 3);
 
-	if (vcpu_emulate_mmio(v, gpa, acc) == 0)
+	if (!fault_in_guest_walk(v, gpa, acc) && vcpu_emulate_mmio(v, gpa, acc) == 0)
 		return TRAP_NEXT;
-	/*
-	 * The fault may be the guest's own page-table walk reading outside its
-	 * RAM: an implicit load, whatever the access was, for which its hart
-	 * reports an access fault of the original access.  Walk the guest's
-	 * tables as that access (a fetch when the address is the pc, else what
-	 * the instruction at pc does) to see whether the walk is what failed.
-	 */
-	uint64_t vsatp = csr_read(CSR_VSATP);
-	if (spt_guest_format(vsatp)) {
-		enum spt_access orig = SPT_FETCH;
-		struct spt_walk w;
-		if (v->tf.tval != v->tf.pc) {
-			uint32_t raw = 0;
-			struct decode_insn in;
-			orig = SPT_LOAD;
-			if (vcpu_fetch_insn(v, &raw) == 0 && decode_insn(raw, &in) == 0)
-				orig = in.cls == DECODE_CLASS_STORE ? SPT_STORE : SPT_LOAD;
-			else if ((raw & 0x7f) == 0x2f)	/* AMOs and SC store; LR loads */
-				orig = (raw >> 27) == 0x02 ? SPT_LOAD : SPT_STORE;
-		}
-		if (spt_translate(v->vm, vsatp, v->tf.tval, orig, v->mode, csr_read(CSR_VSSTATUS),
-				  false, &w) < 0 && w.cause == access_fault(orig)) {
-			vcpu_inject_trap(v, w.cause, v->tf.tval);
-			return TRAP_RESUME;
-		}
-	}
-	/* An access to no memory: the fault the hardware reported, as an access fault. */
 	vcpu_inject_trap(v, access_fault(acc), v->tf.tval);
 	return TRAP_RESUME;
 }
@@ -227,6 +230,21 @@ static bool hlvx_hu(uint64_t va, uint16_t *out)
 	return ok;
 }
 
+/* What a failed hypervisor load means for the guest: its own page fault or
+ * access fault as it stands, and a G-stage fault (the address is not its
+ * RAM) as the access fault its hart would raise. */
+static int hlv_fault(struct vcpu *v, uint64_t va, enum spt_access acc)
+{
+	uint64_t cause = hart_this()->probe_cause;
+
+	if (cause == CAUSE_FETCH_GUEST_PAGE_FAULT || cause == CAUSE_LOAD_GUEST_PAGE_FAULT ||
+	    cause == CAUSE_STORE_GUEST_PAGE_FAULT)
+		cause = access_fault(acc);
+	v->mem_fault.cause = cause;
+	v->mem_fault.tval = va;
+	return ERR_FAULT;
+}
+
 int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
 {
 	uint8_t *dst = buf;
@@ -240,7 +258,7 @@ int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 		for (size_t i = 0; i + 2 <= len; i += 2) {
 			uint16_t half;
 			if (!hlvx_hu(va + i, &half))
-				return ERR_FAULT;
+				return hlv_fault(v, va + i, acc);
 			dst[i] = (uint8_t)half;
 			dst[i + 1] = (uint8_t)(half >> 8);
 		}
@@ -248,6 +266,6 @@ int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!hlv_bu(va + i, &dst[i]))
-			return ERR_FAULT;
+			return hlv_fault(v, va + i, acc);
 	return 0;
 }

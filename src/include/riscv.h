@@ -75,6 +75,7 @@
 #define HSTATUS_VTVM   BIT(20)
 #define HSTATUS_VTW    BIT(21)  /* wfi in VS traps (virtual instruction) */
 #define HSTATUS_VTSR   BIT(22)
+#define HSTATUS_VSXL   (3UL << 32)  /* VS-mode XLEN (WARL) */
 /* The VS-level interrupts in hip/hie/hvip/hideleg sit one bit above the
  * S-level ones they are to the guest (VSSIP = bit 2 is the guest's SSIP). */
 #define IRQ_VS_SOFT    2

@@ -46,6 +46,11 @@ void host_sfence_vma(bool by_va, uint64_t va, bool by_asid, uint64_t asid);
 #define sfence_vma_all()         host_sfence_vma(false, 0, false, 0)
 #define sfence_vma_asid(asid)    host_sfence_vma(false, 0, true, (asid))
 #define sfence_vma_va(va, asid)  host_sfence_vma(true, (va), true, (asid))
+#define hfence_gvma_all()        ((void)0)
+#define hfence_vvma_all()        ((void)0)
+#define hfence_vvma(va, asid)    ((void)(va), (void)(asid))
+#define hfence_vvma_va(va)       ((void)(va))
+#define hfence_vvma_asid(asid)   ((void)(asid))
 #else
 /* The real hart's TLB: drop everything, one ASID's entries, or one page's. */
 #define sfence_vma_all() __asm__ volatile("sfence.vma" ::: "memory")
@@ -53,6 +58,20 @@ void host_sfence_vma(bool by_va, uint64_t va, bool by_asid, uint64_t asid);
 	__asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)(asid)) : "memory")
 #define sfence_vma_va(va, asid) \
 	__asm__ volatile("sfence.vma %0, %1" :: "r"((uint64_t)(va)), "r"((uint64_t)(asid)) : "memory")
+/*
+ * The H extension's TLB fences (written as .insn: the assembler knows them
+ * only with H in -march).  hfence.vvma fences the guest's own (VS-stage)
+ * translations of the VMID in hgatp: by address (rs1), guest ASID (rs2),
+ * both, or all; hfence.gvma fences the G-stage.
+ */
+#define hfence_gvma_all() __asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory")
+#define hfence_vvma_all() __asm__ volatile(".insn r 0x73, 0, 0x11, x0, x0, x0" ::: "memory")
+#define hfence_vvma(va, asid) __asm__ volatile(".insn r 0x73, 0, 0x11, x0, %0, %1" \
+	:: "r"((uint64_t)(va)), "r"((uint64_t)(asid)) : "memory")
+#define hfence_vvma_va(va) __asm__ volatile(".insn r 0x73, 0, 0x11, x0, %0, x0" \
+	:: "r"((uint64_t)(va)) : "memory")
+#define hfence_vvma_asid(asid) __asm__ volatile(".insn r 0x73, 0, 0x11, x0, x0, %0" \
+	:: "r"((uint64_t)(asid)) : "memory")
 #define __csr_read(csr) ({ uint64_t __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
 #define __csr_write(csr, val) ({ __asm__ volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })
 #define __csr_set(csr, val)   ({ __asm__ volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory"); })

@@ -42,6 +42,11 @@
  * it is next selected, so a fence costs nothing for address spaces that
  * never run again; the mark is the "generation" of its cache key: a root
  * page the guest freed and reused is always preceded by such a fence.
+ * Besides fences, one thing empties every shadow: a fill that would take the
+ * VM past its quota of table pages (SPT_MAX_PAGES) or find the host's pool
+ * empty (spt_fault).  Shadows are caches, so that costs refills, not
+ * correctness; the guest decides how many tables its address spaces need,
+ * and this is what keeps it from taking the host's memory with them.
  */
 #include <string.h>
 #include "spt.h"
@@ -63,13 +68,20 @@ static inline bool pte_is_table(uint64_t pte)
 	return (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X));
 }
 
+/* Give a shadow table page back to the pool. */
+static void free_table(struct spt_cache *c, uint64_t *table)
+{
+	mm_free_page(table);
+	c->pages--;
+}
+
 /*
  * Clear a table at 'level' and free the tables below it, except the path to
  * Umbra's window, which every shadow keeps: the window's own entry (shared by
  * all shadows) and, in Sv48, the table that holds it.  Returns whether
  * 'table' still leads to the window.
  */
-static bool free_subtables(uint64_t *table, unsigned level)
+static bool free_subtables(struct spt_cache *c, uint64_t *table, unsigned level)
 {
 	uint64_t window = mm_window_pte();
 	bool keeps_window = false;
@@ -82,36 +94,30 @@ static bool free_subtables(uint64_t *table, unsigned level)
 		}
 		if (level > 0 && pte_is_table(pte)) {
 			uint64_t *child = mm_pa_to_va(pte_pa(pte));
-			if (free_subtables(child, level - 1)) {
+			if (free_subtables(c, child, level - 1)) {
 				table[i] = pte & ~SPT_PTE_SUPER;
 				keeps_window = true;
 				continue;
 			}
-			mm_free_page(child);
+			free_table(c, child);
 		}
 		table[i] = 0;
 	}
 	return keeps_window;
 }
 
-/* Empty a shadow: only the window stays mapped. */
+/*
+ * Empty a shadow: only the window stays mapped.  Sv39 maps it in root slot
+ * 511; Sv48 one level lower, in slot 511 of the slot's own window_l2 table
+ * (allocated with the slot, so emptying never needs a page).
+ */
 static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 {
-	free_subtables(sh->root, sh->fmt->levels - 1);
-	uint64_t top = sh->root[511];
-	if (sh->fmt->levels == 3) {
-		/* Sv39: root slot 511 is the window. */
-		if (top != mm_window_pte() && pte_is_table(top))
-			mm_free_page(mm_pa_to_va(pte_pa(top)));   /* an Sv48 holder */
+	free_subtables(c, sh->root, sh->fmt->levels - 1);
+	if (sh->fmt->levels == 3)
 		sh->root[511] = mm_window_pte();
-	} else if (top == 0 || top == mm_window_pte()) {
-		/* Sv48: the window is the last 1 GiB of the last 512 GiB. */
-		uint64_t *l2 = mm_alloc_page();
-		if (!l2)
-			panic("no page for a shadow's window table");
-		l2[511] = mm_window_pte();
-		sh->root[511] = (mm_va_to_pa(l2) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
-	}
+	else
+		sh->root[511] = (mm_va_to_pa(sh->window_l2) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 	if (c->host_asids)
 		sfence_vma_asid(sh->host_asid);
 	else
@@ -128,8 +134,10 @@ int spt_init(struct vm *vm)
 	for (unsigned i = 0; i < SPT_SLOTS; i++) {
 		c->slot[i].host_asid = c->host_asids ? i + 1 : 0;
 		c->slot[i].root = mm_alloc_page();
-		if (!c->slot[i].root)
+		c->slot[i].window_l2 = mm_alloc_page();
+		if (!c->slot[i].root || !c->slot[i].window_l2)
 			return ERR_NOMEM;
+		c->slot[i].window_l2[511] = mm_window_pte();
 	}
 	return 0;
 }
@@ -239,6 +247,32 @@ int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc
 	return spt_guest_walk(&mem, satp, va, acc, priv, sstatus, set_ad, w);
 }
 
+/*
+ * How many tables a fill of 'va' must add to 'sh': 0 if the level-0 table
+ * is there, else one per level down from the deepest table that is.
+ */
+static unsigned tables_missing(struct spt_shadow *sh, uint64_t va)
+{
+	unsigned level = 0;
+	while (level < sh->fmt->levels - 1 && !spt_walk(sh->fmt, sh->root, va, level, false))
+		level++;
+	return level;
+}
+
+/* Empty every shadow (they are caches; stale ones are garbage anyway). */
+static void purge_all(struct spt_cache *c)
+{
+	c->stats.purges++;
+	for (unsigned i = 0; i < SPT_SLOTS; i++) {
+		struct spt_shadow *o = &c->slot[i];
+		if (o->used) {
+			shadow_clear(c, o);
+			o->stale = false;
+		}
+	}
+	c->pages = 0;	/* (also forgets tables a failed walk added uncounted) */
+}
+
 int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
 	      unsigned priv, uint64_t sstatus, struct spt_walk *w)
 {
@@ -266,22 +300,21 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 
 	uint64_t perms = shadow_perms(w->pte, sh->view);
 	uint64_t page = va & ~(PAGE_SIZE - 1);
-	uint64_t *pte = spt_walk(sh->fmt, sh->root, page, 0, true);
+	unsigned need = tables_missing(sh, page);
+	uint64_t *pte = NULL;
+	if (c->pages + need <= SPT_MAX_PAGES)
+		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
 	if (!pte) {
-		/* Out of pages: empty every shadow (they are caches; stale ones
-		 * are garbage), this one too, and try once more. */
-		for (unsigned i = 0; i < SPT_SLOTS; i++) {
-			struct spt_shadow *o = &c->slot[i];
-			if (o->used && o != sh) {
-				shadow_clear(c, o);
-				o->stale = false;
-			}
-		}
-		shadow_clear(c, sh);
+		/* Over the quota or out of pages (a walk that failed half-way
+		 * keeps the tables it added: the purge frees them): empty every
+		 * shadow and try once more. */
+		purge_all(c);
+		need = tables_missing(sh, page);
 		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
 		if (!pte)
-			panic("no memory for shadow page tables");
+			return SPT_NO_MEMORY;
 	}
+	c->pages += need;
 	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;
 	if (w->level > 0)
 		*spt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
@@ -307,10 +340,10 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 		}
 		if (*pte & SPT_PTE_SUPER) {
 			uint64_t *child = mm_pa_to_va(pte_pa(*pte));
-			if (free_subtables(child, level - 1)) {
+			if (free_subtables(c, child, level - 1)) {
 				*pte &= ~SPT_PTE_SUPER;
 			} else {
-				mm_free_page(child);
+				free_table(c, child);
 				*pte = 0;
 			}
 			c->stats.flush_super++;
@@ -357,6 +390,7 @@ void spt_print_stats(struct vm *vm)
 		{ "cache hits", s->hits },
 		{ "cache misses", s->misses },
 		{ "cache evictions", s->evictions },
+		{ "purges", s->purges },
 		{ "flush all", s->flush_all },
 		{ "flush asid", s->flush_asid },
 		{ "flush va", s->flush_va },

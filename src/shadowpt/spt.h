@@ -92,6 +92,10 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
 #define SPT_VIEW_MXR 4u   /* sstatus.MXR */
 
 #define SPT_SLOTS 16
+/* A VM's shadows may hold at most this many table pages (16 MiB): past it,
+ * a fill empties every shadow first.  The guest decides how many tables its
+ * address spaces need; this quota decides what that may cost the host. */
+#define SPT_MAX_PAGES 4096
 
 struct spt_shadow {
 	bool used;
@@ -99,6 +103,7 @@ struct spt_shadow {
 	unsigned view;
 	const struct pt_format *fmt;
 	uint64_t *root;
+	uint64_t *window_l2;      /* Sv48: the level-2 table that holds the window */
 	uint16_t host_asid;
 	uint64_t lru;
 	bool stale;               /* flushed while not in use: clear before use */
@@ -110,6 +115,7 @@ struct spt_stats {
 	uint64_t guest_faults;    /* faults the guest's own tables raised */
 	uint64_t ad_updates;      /* guest PTEs given A or D */
 	uint64_t hits, misses, evictions;   /* the shadow cache */
+	uint64_t purges;          /* every shadow emptied: quota or pool exhausted */
 	uint64_t flush_all, flush_asid, flush_va, flush_super;
 };
 
@@ -117,6 +123,7 @@ struct spt_cache {
 	struct spt_shadow slot[SPT_SLOTS];
 	uint64_t clock;
 	struct spt_shadow *active;   /* the one the real satp selects (NULL: Bare) */
+	unsigned pages;           /* table pages the shadows hold now (roots aside) */
 	bool host_asids;          /* slots have their own host ASIDs */
 	struct spt_stats stats;
 };
@@ -127,6 +134,7 @@ enum {
 	SPT_GUEST_FAULT,   /* the guest's tables forbid it: w->cause */
 	SPT_NOT_RAM,       /* it translates to w->gpa, which is not guest RAM */
 	SPT_IN_WINDOW,     /* the guest mapped Umbra's window: cannot shadow */
+	SPT_NO_MEMORY,     /* not even an empty cache leaves pages for the fill */
 };
 
 struct vm;

@@ -57,12 +57,6 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 }
 
 /*
- * Both virtual privileges run in real U-mode; what differs is what the real
- * hart must let through.  Counters (cycle, time, instret) are readable in
- * virtual S-mode as far as the machine allows, and in virtual U-mode only
- * as far as the guest's own scounteren allows too.
- */
-/*
  * Point the real MMU at what the guest's translation state calls for: the
  * Bare view, or the shadow of its satp for its current view (mode, SUM,
  * MXR).  Called whenever one of those changes.
@@ -75,20 +69,20 @@ void vcpu_update_mmu(struct vcpu *v)
 	v->mmu_satp = v->csr.satp;
 	v->mmu_view = view;
 	v->shadow = spt_switch(v->vm, v->csr.satp, view);
+	v->host_satp = csr_read(satp);
 }
 
+/*
+ * Both virtual privileges run in real U-mode; what differs is what the real
+ * hart must let through.  Counters (cycle, time, instret) are readable in
+ * virtual S-mode as far as the machine allows, and in virtual U-mode only
+ * as far as the guest's own scounteren allows too.
+ */
 void vcpu_set_mode(struct vcpu *v, unsigned mode)
 {
 	v->mode = mode;
-	if (v->vm->hext) {
-		/* The hardware runs VS and VU itself: sret goes back to the
-		 * virtual mode (hstatus.SPV) at privilege sstatus.SPP. */
-		if (mode == PRV_S)
-			csr_set(sstatus, SSTATUS_SPP);
-		else
-			csr_clear(sstatus, SSTATUS_SPP);
-		return;
-	}
+	if (v->vm->hext)
+		return;	/* the hardware runs VS and VU: vcpu_load_context enters v->mode */
 	csr_write(scounteren, mode == PRV_U ? v->csr.scounteren & platform.scounteren_mask
 					    : platform.scounteren_mask);
 	/* U-mode's XLEN is the guest's sstatus.UXL in virtual U-mode; the guest

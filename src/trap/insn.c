@@ -44,7 +44,7 @@ static enum trap_outcome emulate_wfi(struct vcpu *v, const struct decode_insn *i
  */
 static enum trap_outcome emulate_sfence_vma(struct vcpu *v, const struct decode_insn *in)
 {
-	spt_sfence(v->vm, in->rs1 != 0, v->tf.x[in->rs1], in->rs2 != 0, v->tf.x[in->rs2]);
+	vcpu_sfence_vma(v, in->rs1 != 0, v->tf.x[in->rs1], in->rs2 != 0, v->tf.x[in->rs2]);
 	return TRAP_NEXT;
 }
 

@@ -33,6 +33,9 @@ struct sbi_ext {
 
 static const struct sbi_ext *sbi_find(unsigned long id);
 
+/* legacy_hart_set(): reading the hart mask faulted (v->mem_fault says how). */
+#define LEGACY_FAULTED (-2L)
+
 /* ---- Hart masks ---------------------------------------------------------- */
 
 /*
@@ -59,12 +62,41 @@ static void sbi_send_ipis(struct vm *vm, unsigned long set)
 			vcpu_set_irq(vm->vcpus[i], SIP_SSIP, true);
 }
 
-/* A remote fence for the harts in 'set'.  There is one hart per VM here, and
- * the Bare view never changes, so fence.i on this hart is all there is. */
-static void sbi_remote_fence(unsigned long set)
+/* remote_fence_i for the harts in 'set'.  There is one vCPU per VM, on this
+ * hart: its fence.i is all there is. */
+static void sbi_remote_fence_i(unsigned long set)
 {
 	if (set)
 		__asm__ volatile("fence.i" ::: "memory");
+}
+
+/* Ranges longer than this many pages are fenced whole, as OpenSBI does
+ * beyond its flush limit: the result is the same, only cheaper. */
+#define SBI_FENCE_MAX_PAGES 64
+
+/*
+ * remote_sfence_vma(_asid) for the vCPUs in 'set': what sfence.vma would do
+ * on each of them, for every page of [start, start + size), or for all
+ * addresses when the SBI spec says so (start = size = 0, or size = -1) or
+ * the range is too long to fence page by page or wraps around.
+ */
+static void sbi_remote_sfence_vma(struct vm *vm, unsigned long set, uint64_t start,
+				  uint64_t size, bool by_asid, uint64_t asid)
+{
+	uint64_t first = start & ~(PAGE_SIZE - 1);
+	bool all = (start == 0 && size == 0) || size == ~0UL || start + size < start ||
+		   size / PAGE_SIZE >= SBI_FENCE_MAX_PAGES;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		if (!(set & (1UL << i)))
+			continue;
+		if (all) {
+			vcpu_sfence_vma(vm->vcpus[i], false, 0, by_asid, asid);
+			continue;
+		}
+		for (uint64_t va = first; va < start + size; va += PAGE_SIZE)
+			vcpu_sfence_vma(vm->vcpus[i], true, va, by_asid, asid);
+	}
 }
 
 /* ---- BASE ------------------------------------------------------------------ */
@@ -117,8 +149,11 @@ static enum trap_outcome sbi_rfence(struct vcpu *v, struct sbi_call *c)
 		c->error = SBI_ERR_NOT_SUPPORTED;
 	else if (set < 0)
 		c->error = SBI_ERR_INVALID_PARAM;
+	else if (c->fid == SBI_RFENCE_FENCE_I)
+		sbi_remote_fence_i(set);
 	else
-		sbi_remote_fence(set);
+		sbi_remote_sfence_vma(v->vm, set, c->arg[2], c->arg[3],
+				      c->fid == SBI_RFENCE_SFENCE_VMA_ASID, c->arg[4]);
 	return TRAP_NEXT;
 }
 
@@ -165,14 +200,8 @@ static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 		v->state = VCPU_RUNNING;
 		if (type == SBI_HSM_SUSPEND_RETENTIVE)
 			return TRAP_NEXT;
-		/* Non-retentive: resume like a hart that was started, at
-		 * resume_addr in S-mode with satp = 0 and interrupts off. */
-		v->tf.pc = c->arg[1];
-		v->tf.x[10] = v->id;
-		v->tf.x[11] = c->arg[2];
-		v->csr.satp = 0;
-		v->csr.sstatus &= ~SSTATUS_SIE;
-		vcpu_set_mode(v, PRV_S);	/* (and selects the Bare view) */
+		/* Non-retentive: resume like a hart that was started. */
+		vcpu_start_at(v, c->arg[1], c->arg[2]);
 		return TRAP_RESUME;
 	}
 	default:
@@ -245,15 +274,19 @@ static enum trap_outcome sbi_dbcn(struct vcpu *v, struct sbi_call *c)
 
 /* ---- Legacy v0.1 extensions: one function each, result in a0 only ------------------ */
 
-/* Legacy IPI and fence calls pass a pointer to the hart mask. */
+/*
+ * Legacy IPI and fence calls pass a pointer to the hart mask: a virtual
+ * address of the guest kernel's, read as its S-mode would read it.  If that
+ * read faults, the guest gets the fault, at the ecall, as the firmware of a
+ * real machine gives it (OpenSBI redirects the trap of its own load).
+ */
 static long legacy_hart_set(struct vcpu *v, unsigned long mask_ptr)
 {
 	unsigned long mask;
 	if (!mask_ptr)
 		return (long)((1UL << v->vm->nvcpus) - 1);
-	/* A virtual address of the guest kernel's. */
 	if (vcpu_read_guest(v, mask_ptr, &mask, sizeof(mask), SPT_LOAD))
-		return -1;
+		return LEGACY_FAULTED;
 	return sbi_hart_set(v->vm, mask, 0);
 }
 
@@ -281,12 +314,20 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
 		set = legacy_hart_set(v, c->arg[0]);
+		if (set == LEGACY_FAULTED) {
+			vcpu_inject_trap(v, v->mem_fault.cause, v->mem_fault.tval);
+			return TRAP_RESUME;
+		}
 		if (set < 0)
 			c->error = SBI_ERR_INVALID_PARAM;
 		else if (c->fid == SBI_EXT_LEGACY_SEND_IPI)
 			sbi_send_ipis(v->vm, set);
+		else if (c->fid == SBI_EXT_LEGACY_REMOTE_FENCE_I)
+			sbi_remote_fence_i(set);
 		else
-			sbi_remote_fence(set);
+			sbi_remote_sfence_vma(v->vm, set, c->arg[1], c->arg[2],
+					      c->fid == SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID,
+					      c->arg[3]);
 		break;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		vm_exit(v->vm, SBI_SRST_REASON_NONE);

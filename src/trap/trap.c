@@ -26,7 +26,10 @@ static enum trap_outcome handle_reflect(struct vcpu *v)
 /*
  * Read guest memory at a guest virtual address, translated by the guest's
  * own tables with the permissions of its current mode (so it can fail
- * only where the guest itself would fault).
+ * only where the guest itself would fault).  A failure leaves in
+ * v->mem_fault the exception the guest's hart would have raised: a page
+ * fault from its tables, or the access fault of an address that is not
+ * its RAM.
  */
 int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
 {
@@ -36,16 +39,21 @@ int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 	while (len) {
 		uint64_t gpa = va;
 		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		v->mem_fault.tval = va;
 		if (v->shadow) {
 			struct spt_walk w;
 			if (spt_translate(v->vm, v->csr.satp, va, acc, v->mode, v->csr.sstatus,
-					  true, &w) < 0)
+					  true, &w) < 0) {
+				v->mem_fault.cause = w.cause;
 				return ERR_FAULT;
+			}
 			gpa = w.gpa;
 		}
 		const uint8_t *src = vm_gpa_to_hva(v->vm, gpa, chunk);
-		if (!src)
+		if (!src) {
+			v->mem_fault.cause = access_fault(acc);
 			return ERR_FAULT;
+		}
 		memcpy(dst, src, chunk);
 		dst += chunk, va += chunk, len -= chunk;
 	}
@@ -69,20 +77,32 @@ int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw)
 }
 
 /*
+ * Is stval's report of the illegal instruction one to act on?  The spec
+ * lets a hart write 0 there, and QEMU leaves a stale value for some
+ * instructions (QEMU 7.2: hypervisor loads and stores on a hart with H;
+ * QEMU 10: mret, whose stval may be the bits of Umbra's own last sret).  So
+ * only a CSR access, by far the most frequent exit, is taken from stval
+ * (after a CSR instruction QEMU's stval is right); anything else is read
+ * from guest memory, which also gives the guest the true instruction bits.
+ */
+static bool stval_is_csr_insn(uint32_t raw)
+{
+	struct decode_insn in;
+	return raw && !platform.has_h && decode_insn(raw, &in) == 0 && in.cls == DECODE_CLASS_CSR;
+}
+
+/*
  * Illegal instruction: in virtual U-mode the guest's own hardware would
  * have trapped too (the real hart enforces exactly U-mode's rules), so the
  * trap goes to the guest.  In virtual S-mode it is a privileged instruction
- * to emulate.  The hart reports the instruction bits in stval; where it
- * does not, Umbra reads them from guest memory.  (On a hart with H, QEMU
- * 7.2 leaves a stale stval when U-mode runs a hypervisor load or store, so
- * there Umbra always reads the instruction.)
+ * to emulate.
  */
 static enum trap_outcome handle_illegal(struct vcpu *v)
 {
 	struct decode_insn in;
 	uint32_t raw = (uint32_t)v->tf.tval;
 
-	if ((raw == 0 || platform.has_h) && vcpu_fetch_insn(v, &raw))
+	if (!stval_is_csr_insn(raw) && vcpu_fetch_insn(v, &raw))
 		raw = 0;
 	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
 	if (v->mode == PRV_U || decode_insn(v->insn_raw, &in) < 0) {
@@ -193,6 +213,9 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 		pr_err("the guest mapped virtual address 0x%lx, in the top 1 GiB that Umbra reserves\n",
 		       v->tf.tval);
 		vm_exit(v->vm, SBI_SRST_REASON_SYSFAIL);
+	case SPT_NO_MEMORY:
+		pr_err("no host memory left for the guest's shadow page tables\n");
+		vm_exit(v->vm, SBI_SRST_REASON_SYSFAIL);
 	default: { /* SPT_NOT_RAM: a device, or nothing */
 		if (vcpu_emulate_mmio(v, w.gpa, acc) == 0)
 			return TRAP_NEXT;
@@ -277,5 +300,6 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 		vm_exit(v->vm, SBI_SRST_REASON_NONE);
 	}
 	vcpu_deliver_interrupts(v);
+	vcpu_load_context(v);
 	return tf;
 }

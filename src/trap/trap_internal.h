@@ -35,6 +35,14 @@ static inline uint64_t access_fault(enum spt_access acc)
 
 /* vcpu.c: put the vCPU on the calling hart. */
 void vcpu_attach(struct vcpu *v);
+/* vcpu.c: start the vCPU over in S-mode at 'pc' as the SBI starts a hart
+ * (a0 = hart id, a1 = opaque, satp = 0, sstatus.SIE = 0). */
+void vcpu_start_at(struct vcpu *v, uint64_t pc, uint64_t opaque);
+/* vcpu.c: sfence.vma on the vCPU's behalf (rs1 != x0: by_va, rs2 != x0: by_asid). */
+void vcpu_sfence_vma(struct vcpu *v, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
+/* vcpu.c: make the hart's state the guest runs with the vCPU's, right before
+ * entering it (see there: nothing is trusted to have survived Umbra). */
+void vcpu_load_context(struct vcpu *v);
 /* vector.S: enter the guest whose trap frame this is. */
 void trap_return(struct trap_frame *tf) __attribute__((noreturn));
 
@@ -51,7 +59,9 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc);
 int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw);
 /* hext.c: vcpu_read_guest on the H backend (hypervisor loads). */
 int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
-/* trap.c: read guest memory at a guest virtual address as the guest's S-mode would. */
+/* trap.c: read guest memory at a guest virtual address as the guest's
+ * current mode would; ERR_FAULT with v->mem_fault set to the trap the guest's
+ * hart would have taken. */
 int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
 
 /* irq.c: virtual interrupts and the virtual timer. */

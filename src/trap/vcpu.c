@@ -54,10 +54,99 @@ void vcpu_run(struct vcpu *v)
 	vcpu_set_mode(v, v->mode);
 	vcpu_poll_timer(v);
 
-	/* sret will drop to U-mode (SPP = 0); the real SIE stays 0 in Umbra. */
-	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE);
+	/* The real SIE stays 0 in Umbra: interrupts wait until sret. */
+	csr_clear(sstatus, SSTATUS_SIE);
 	sfence_vma_all();
+	vcpu_load_context(v);
 	trap_return(&v->tf);
+}
+
+/*
+ * Start the vCPU over as the SBI starts a hart (HSM hart_start, and the
+ * resume from a non-retentive suspend): in S-mode at 'pc' with a0 = its hart
+ * id, a1 = opaque, satp = 0 and sstatus.SIE = 0.  On the H backend those
+ * are the live VS registers the hardware uses.
+ */
+void vcpu_start_at(struct vcpu *v, uint64_t pc, uint64_t opaque)
+{
+	v->tf.pc = pc;
+	v->tf.x[10] = v->id;
+	v->tf.x[11] = opaque;
+	if (v->vm->hext) {
+		csr_write(CSR_VSATP, 0);
+		csr_clear(CSR_VSSTATUS, SSTATUS_SIE);
+		hfence_vvma_all();
+	} else {
+		v->csr.satp = 0;
+		v->csr.sstatus &= ~SSTATUS_SIE;
+	}
+	vcpu_set_mode(v, PRV_S);	/* (on shadow: selects the Bare view) */
+}
+
+/*
+ * sfence.vma for the guest (its own, trapped on shadow, or one the SBI does
+ * on its behalf): on shadow the shadows drop what the fence names (see
+ * shadow.c); on the H backend the hardware's VS-stage TLB of this VM does
+ * (hfence.vvma: the VMID is hgatp's).
+ */
+void vcpu_sfence_vma(struct vcpu *v, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
+{
+	if (!v->vm->hext) {
+		spt_sfence(v->vm, by_va, va, by_asid, asid);
+		return;
+	}
+	if (by_va && by_asid)
+		hfence_vvma(va, asid);
+	else if (by_va)
+		hfence_vvma_va(va);
+	else if (by_asid)
+		hfence_vvma_asid(asid);
+	else
+		hfence_vvma_all();
+}
+
+/*
+ * The last step before every entry into a guest (sret in vector.S): set up
+ * from the vCPU alone everything the hart needs to run the guest with the
+ * right privilege and translation.  Nothing is taken from what the last trap
+ * left behind: a trap Umbra takes itself (a probe of guest memory that
+ * faulted) rewrites sstatus.SPP and, on the H backend, hstatus.SPV, and an
+ * sret with SPV = 0 would run the guest outside virtualization, with
+ * Umbra's privilege for the next trap it is given.
+ *
+ * Trap-and-emulate (both virtual modes run in real U-mode):
+ *   sstatus.SPP = 0        sret enters U-mode
+ *   sstatus.SUM = MXR = 0  the views decide what U-mode may touch
+ *   satp                   the guest's view: its shadow or the Bare view
+ * H extension (the hardware runs VS and VU):
+ *   hstatus.SPV = 1        sret enters a virtual mode ...
+ *   hstatus.SPVP, sstatus.SPP   ... VS if the guest is in S, else VU
+ *   hstatus.VTW = 1        wfi exits (Umbra sleeps for the guest)
+ *   hstatus.VTSR = VTVM = HU = 0, VGEIN = 0
+ *   hgatp                  the VM's G-stage table
+ * Reading a CSR is cheap; writing satp or hgatp makes QEMU flush its TLB,
+ * so those are written only when they differ.
+ */
+void vcpu_load_context(struct vcpu *v)
+{
+	if (v->vm->hext) {
+		uint64_t hs = (csr_read(CSR_HSTATUS) & HSTATUS_VSXL) | HSTATUS_SPV | HSTATUS_VTW;
+		if (v->mode == PRV_S) {
+			hs |= HSTATUS_SPVP;
+			csr_set(sstatus, SSTATUS_SPP);
+		} else {
+			csr_clear(sstatus, SSTATUS_SPP);
+		}
+		csr_write(CSR_HSTATUS, hs);
+		if (csr_read(CSR_HGATP) != v->vm->hgatp) {
+			csr_write(CSR_HGATP, v->vm->hgatp);
+			hfence_gvma_all();
+		}
+		return;
+	}
+	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR);
+	if (csr_read(satp) != v->host_satp)
+		csr_write(satp, v->host_satp);
 }
 
 /* ---- The exit table ----------------------------------------------------------- */

@@ -85,6 +85,11 @@ struct vcpu {
 	struct spt_shadow *shadow;   /* the shadow the real MMU uses (NULL: Bare view) */
 	uint64_t mmu_satp;           /* ... selected for this guest satp */
 	unsigned mmu_view;           /* ... and this view */
+	uint64_t host_satp;          /* the real satp that selects it */
+	struct {                     /* what the last failed guest-memory access */
+		uint64_t cause;      /* by Umbra (vcpu_read_guest) would have */
+		uint64_t tval;       /* raised on the guest's own hart */
+	} mem_fault;
 	uint32_t insn_raw;        /* the instruction being emulated ... */
 	uint8_t insn_len;         /* ... and its length, 2 or 4 */
 	struct vcpu_stats stats;
