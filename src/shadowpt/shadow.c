@@ -160,7 +160,8 @@ struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
 	if (!fmt) {
 		/* Bare: the fixed view of guest RAM. */
 		c->active = NULL;
-		csr_write(satp, spt_satp(&pt_sv39, vm->bare_root, 0));
+		c->satp = spt_satp(&pt_sv39, vm->bare_root, 0);
+		csr_write(satp, c->satp);
 		if (!c->host_asids)
 			sfence_vma_all();
 		return NULL;
@@ -199,7 +200,8 @@ found:
 	}
 	c->active = sh;
 	sh->lru = c->clock;
-	csr_write(satp, spt_satp(sh->fmt, sh->root, sh->host_asid));
+	c->satp = spt_satp(sh->fmt, sh->root, sh->host_asid);
+	csr_write(satp, c->satp);
 	if (!c->host_asids)
 		sfence_vma_all();
 	return sh;

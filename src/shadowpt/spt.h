@@ -123,6 +123,7 @@ struct spt_cache {
 	struct spt_shadow slot[SPT_SLOTS];
 	uint64_t clock;
 	struct spt_shadow *active;   /* the one the real satp selects (NULL: Bare) */
+	uint64_t satp;            /* ... the real satp that selects it */
 	unsigned pages;           /* table pages the shadows hold now (roots aside) */
 	bool host_asids;          /* slots have their own host ASIDs */
 	struct spt_stats stats;

@@ -69,7 +69,7 @@ void vcpu_update_mmu(struct vcpu *v)
 	v->mmu_satp = v->csr.satp;
 	v->mmu_view = view;
 	v->shadow = spt_switch(v->vm, v->csr.satp, view);
-	v->host_satp = csr_read(satp);
+	v->host_satp = v->vm->spt.satp;
 }
 
 /*
