@@ -185,9 +185,13 @@ static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 				 : SBI_HSM_STATE_STARTED;
 		return TRAP_NEXT;
 	case SBI_HSM_HART_SUSPEND: {
-		unsigned long type = c->arg[0];
+		/* suspend_type is 32 bits: 0 and 0x80000000 are the default
+		 * retentive and non-retentive suspends; 0x10000000-0x7fffffff
+		 * and 0x90000000-0xffffffff are platform-specific ones, which
+		 * this platform does not have; everything else is reserved. */
+		uint32_t type = (uint32_t)c->arg[0];
 		if (type != SBI_HSM_SUSPEND_RETENTIVE && type != SBI_HSM_SUSPEND_NON_RETENTIVE) {
-			c->error = SBI_ERR_INVALID_PARAM;
+			c->error = (type & 0x70000000) ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM;
 			return TRAP_NEXT;
 		}
 		if (type == SBI_HSM_SUSPEND_NON_RETENTIVE && !vm_gpa_to_hva(vm, c->arg[1], 4)) {
