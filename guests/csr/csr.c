@@ -90,8 +90,8 @@ static void test_sstatus(void)
 	check((r[1] & rw) == 0, "sstatus zero: SIE SPIE SPP FS SUM MXR clear");
 	/*
 	 * UXL (U-mode XLEN) is WARL; 2 = 64-bit is the only legal value on
-	 * a hart that runs U-mode only as RV64.  Print what sticks: QEMU 7.2
-	 * takes any nonzero value written to it.
+	 * a hart that runs U-mode only as RV64.  Print what sticks: QEMU (7.2
+	 * and 10.0) takes any nonzero value written to it.
 	 */
 	for (int i = 0; i < NPAT; i++)
 		cprintf("sstatus w=0x%lx: UXL reads %lu\n", patterns[i],
@@ -177,8 +177,8 @@ static void test_plain(void)
 	PROBE(CSR_SEPC, ev, 7, er);
 	show_probe("sepc", ev, er, 7);
 	/*
-	 * With the C extension sepc[0] is always zero per the spec; QEMU 7.2
-	 * keeps whatever was written, so only print it.
+	 * With the C extension sepc[0] is always zero per the spec; QEMU (7.2
+	 * and 10.0) keeps whatever was written, so only print it.
 	 */
 	for (int i = 0; i < 7; i++)
 		cprintf("sepc w=0x%lx: bit 0 reads %lu\n", ev[i], er[i] & 1);
@@ -272,7 +272,19 @@ TRAP_FN(rd_instret, "csrr t0, 0xc02");
 TRAP_FN(do_sfence, "sfence.vma");
 TRAP_FN(do_fencei, "fence.i");
 
-static void expect_illegal(const char *what, trap_fn fn)
+/*
+ * An illegal instruction's stval is 0 or the instruction bits (the spec
+ * lets the hart choose), which is checked and printed, except where
+ * stval_pinned is 0: mret.  QEMU 10 leaves a stale stval for an mret
+ * executed below M (the bits of some earlier instruction, e.g. 0xb78023, a
+ * store), a departure from the spec that a differential test cannot pin:
+ * natively the value is QEMU's leftover, under Umbra's shadow backend it is
+ * the instruction bits (Umbra re-reads the instruction), under its H
+ * backend QEMU's leftover again, so even its class (0 / the bits / other)
+ * differs between runs that are all right about the rest.  For mret only
+ * scause and sepc are printed and checked.
+ */
+static void expect_illegal_stval(const char *what, trap_fn fn, int stval_pinned)
 {
 	struct trap_record t;
 
@@ -280,13 +292,23 @@ static void expect_illegal(const char *what, trap_fn fn)
 		check(0, "%s: expected illegal instruction, no trap", what);
 		return;
 	}
-	cprintf("%-22s scause=%lu sepc=fn+0x%lx stval=0x%lx insn=0x%08lx\n",
-		what, t.scause, t.sepc - (unsigned long)fn, t.stval, t.insn);
+	if (stval_pinned)
+		cprintf("%-22s scause=%lu sepc=fn+0x%lx stval=0x%lx insn=0x%08lx\n",
+			what, t.scause, t.sepc - (unsigned long)fn, t.stval, t.insn);
+	else
+		cprintf("%-22s scause=%lu sepc=fn+0x%lx insn=0x%08lx\n",
+			what, t.scause, t.sepc - (unsigned long)fn, t.insn);
 	check(t.scause == CAUSE_ILLEGAL_INSTRUCTION, "%s: illegal instruction",
 	      what);
 	check(t.sepc == (unsigned long)fn, "%s: sepc = the instruction", what);
-	check(t.stval == 0 || t.stval == t.insn,
-	      "%s: stval is 0 or the instruction bits", what);
+	if (stval_pinned)
+		check(t.stval == 0 || t.stval == t.insn,
+		      "%s: stval is 0 or the instruction bits", what);
+}
+
+static void expect_illegal(const char *what, trap_fn fn)
+{
+	expect_illegal_stval(what, fn, 1);
 }
 
 static void expect_no_trap(const char *what, trap_fn fn)
@@ -311,7 +333,7 @@ static void test_forbidden(void)
 	expect_illegal("csrw instret", wr_instret);
 	expect_illegal("csrwi time", wri_time);
 	expect_illegal("csrsi time", set_time);
-	expect_illegal("mret", do_mret);
+	expect_illegal_stval("mret", do_mret, 0);	/* stval: see above */
 	expect_no_trap("csrrs t0, time, zero", rs_time_x0);
 	expect_no_trap("csrr cycle", rd_cycle);
 	expect_no_trap("csrr instret", rd_instret);

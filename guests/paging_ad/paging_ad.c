@@ -1,9 +1,11 @@
 /*
  * paging_ad - the Accessed and Dirty bits.
  *
- * QEMU 7.2 manages A and D in hardware: an access to a page whose PTE has
- * A = 0 (or a store with D = 0) sets the bit in the page table in memory
- * instead of faulting.  Each scenario maps a fresh page with given PTE
+ * QEMU manages A and D in hardware (7.2 always; 10.0 implements Svadu and
+ * does so while menvcfg.ADUE is set, as it is natively, or for a VS-mode
+ * guest henvcfg.ADUE): an access to a page whose PTE has A = 0 (or a
+ * store with D = 0) sets the bit in the page table in memory instead of
+ * faulting.  Each scenario maps a fresh page with given PTE
  * bits, performs a sequence of accesses (load, store, fetch, AMO, LR/SC,
  * from S and from U, MXR loads, page-crossing accesses, through 4 KiB,
  * 2 MiB and 1 GiB leaves) and prints the outcome of each and the PTE as

@@ -163,12 +163,14 @@ void vm_exit(struct vm *vm, int reason)
 			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
 		vcpu_print_stats(vm);
 	}
-	if (platform.finisher_pa) {
-		volatile uint32_t *fin = mm_map_io(platform.finisher_pa, 4);
-		if (fin)
-			*fin = reason == SBI_SRST_REASON_NONE ? FINISHER_PASS : (1 << 16) | FINISHER_FAIL;
+	volatile uint32_t *fin = platform.finisher_pa ? mm_map_io(platform.finisher_pa, 4) : NULL;
+	if (fin) {
+		/* QEMU ends with this status once it handles the request; a
+		 * firmware shutdown after it would race it with status 0. */
+		*fin = reason == SBI_SRST_REASON_NONE ? FINISHER_PASS : (1 << 16) | FINISHER_FAIL;
+	} else {
+		fw_reset(SBI_SRST_TYPE_SHUTDOWN, (unsigned long)reason);
 	}
-	fw_reset(SBI_SRST_TYPE_SHUTDOWN, (unsigned long)reason);
 	for (;;)
 		__asm__ volatile("wfi");
 }

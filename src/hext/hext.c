@@ -69,8 +69,11 @@ void hext_vcpu_run(struct vcpu *v)
 	csr_write(CSR_HCOUNTEREN, platform.hcounteren_mask);
 	csr_write(CSR_HVIP, 0);
 	csr_write(CSR_HGEIE, 0);
+	/* The guest's page tables get A/D updated by hardware where the machine
+	 * does it natively (ADUE sticks only if M-mode enabled Svadu), as the
+	 * shadow walker does on the other backend. */
+	csr_write(CSR_HENVCFG, HENVCFG_ADUE | (platform.has_sstc ? HENVCFG_STCE : 0));
 	if (platform.has_sstc) {
-		csr_write(CSR_HENVCFG, HENVCFG_STCE);
 		csr_write(CSR_HTIMEDELTA, 0);
 		csr_write(CSR_VSTIMECMP, v->timer_deadline);
 	}
@@ -126,6 +129,12 @@ static enum trap_outcome exit_virtual_instruction(struct vcpu *v)
 		v->stats.insn[in.op]++;
 		v->insn_len = in.len;
 		vcpu_wait_for_interrupt(v);
+		return TRAP_NEXT;
+	}
+	/* wrs.nto (Zawrs, which the guest's ISA string has) exits under VTW
+	 * as wfi does; it may return at any time: it simply completes. */
+	if (v->insn_raw == INSN_WRS_NTO) {
+		v->insn_len = 4;
 		return TRAP_NEXT;
 	}
 	vcpu_inject_trap(v, CAUSE_ILLEGAL_INSTRUCTION, v->insn_raw);
@@ -200,8 +209,7 @@ enum trap_outcome hext_handle_exit(struct vcpu *v)
 {
 	uint64_t cause = v->tf.cause;
 
-	/* The guest's privilege when it left: VS (hstatus.SPVP = 1) or VU. */
-	v->mode = csr_read(CSR_HSTATUS) & HSTATUS_SPVP ? PRV_S : PRV_U;
+	/* (trap_handle has set v->mode from hstatus.SPVP.) */
 	if (cause < ARRAY_SIZE(hext_exits) && hext_exits[cause])
 		return hext_exits[cause](v);
 	return exit_reflect(v);

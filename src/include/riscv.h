@@ -88,6 +88,8 @@
 #define HGATP_MODE_SV39X4 _UL(8)
 #define HGATP_MODE_SV48X4 _UL(9)
 #define HENVCFG_STCE   BIT(63)
+#define HENVCFG_ADUE   BIT(61)  /* Svadu: VS-stage A/D updated by hardware */
+#define INSN_WRS_NTO   0x00d00073  /* Zawrs wrs.nto */
 /* Machine (never accessible to a guest; listed for tests). */
 #define CSR_MSTATUS    0x300
 #define CSR_MISA       0x301

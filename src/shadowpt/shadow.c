@@ -313,8 +313,13 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 		purge_all(c);
 		need = tables_missing(sh, page);
 		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
-		if (!pte)
+		if (!pte) {
+			/* The walk may have added tables before the pool ran
+			 * dry: give them back (every shadow is empty already). */
+			shadow_clear(c, sh);
+			c->pages = 0;
 			return SPT_NO_MEMORY;
+		}
 	}
 	c->pages += need;
 	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;

@@ -12,6 +12,7 @@
 #include "vm.h"
 #include "hext.h"
 #include "platform.h"
+#include "hart.h"
 
 typedef enum trap_outcome (*trap_handler)(struct vcpu *v);
 
@@ -77,32 +78,21 @@ int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw)
 }
 
 /*
- * Is stval's report of the illegal instruction one to act on?  The spec
- * lets a hart write 0 there, and QEMU leaves a stale value for some
- * instructions (QEMU 7.2: hypervisor loads and stores on a hart with H;
- * QEMU 10: mret, whose stval may be the bits of Umbra's own last sret).  So
- * only a CSR access, by far the most frequent exit, is taken from stval
- * (after a CSR instruction QEMU's stval is right); anything else is read
- * from guest memory, which also gives the guest the true instruction bits.
- */
-static bool stval_is_csr_insn(uint32_t raw)
-{
-	struct decode_insn in;
-	return raw && !platform.has_h && decode_insn(raw, &in) == 0 && in.cls == DECODE_CLASS_CSR;
-}
-
-/*
  * Illegal instruction: in virtual U-mode the guest's own hardware would
  * have trapped too (the real hart enforces exactly U-mode's rules), so the
  * trap goes to the guest.  In virtual S-mode it is a privileged instruction
- * to emulate.
+ * to emulate.  Which instruction it was is read from guest memory, never
+ * taken from stval: the spec lets a hart write 0 there, and QEMU leaves a
+ * stale value for some instructions (7.2: hypervisor loads and stores; 10.0:
+ * mret, whose stval may hold the bits of the guest's previous CSR access or
+ * of Umbra's own sret), which Umbra would otherwise emulate instead.
  */
 static enum trap_outcome handle_illegal(struct vcpu *v)
 {
 	struct decode_insn in;
-	uint32_t raw = (uint32_t)v->tf.tval;
+	uint32_t raw;
 
-	if (!stval_is_csr_insn(raw) && vcpu_fetch_insn(v, &raw))
+	if (vcpu_fetch_insn(v, &raw))
 		raw = 0;
 	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
 	if (v->mode == PRV_U || decode_insn(v->insn_raw, &in) < 0) {
@@ -139,11 +129,19 @@ static int mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
 			if (decode_insn(*raw, in) < 0)
 				return ERR_INVAL;
 			in->len = tinst & 2 ? 4 : 2;
-			return 0;
+			/* rs1 of a transformed access: how far into it the
+			 * faulting address lies. */
+			return in->rs1 ? ERR_RANGE : 0;
 		}
 	}
 	if (vcpu_fetch_insn(v, raw) || decode_insn(*raw, in) < 0)
 		return ERR_INVAL;
+	/* A misaligned access that began in the page before (RAM) and faulted
+	 * on the device's page: the spec lets such an access raise an access
+	 * fault, which is what it gets. */
+	if ((in->cls == DECODE_CLASS_LOAD || in->cls == DECODE_CLASS_STORE) &&
+	    v->tf.x[in->rs1] + (uint64_t)in->imm != v->tf.tval)
+		return ERR_RANGE;
 	return 0;
 }
 
@@ -225,19 +223,38 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 	}
 }
 
+/*
+ * A breakpoint (ebreak, c.ebreak) is the guest's own: it gets it with stval
+ * 0 or the ebreak's address, as the hart chose.  The hart's own value is
+ * not passed on: QEMU 10 builds the pc into code it shares between virtual
+ * aliases of one physical page, and both virtual modes run in real U-mode
+ * here, so its stval may name another alias.
+ */
+static enum trap_outcome handle_breakpoint(struct vcpu *v)
+{
+	vcpu_inject_trap(v, CAUSE_BREAKPOINT, v->tf.tval ? v->tf.pc : 0);
+	return TRAP_RESUME;
+}
+
 static const trap_handler exception_handlers[CAUSE_EXCEPTION_COUNT] = {
+	[CAUSE_BREAKPOINT]          = handle_breakpoint,
 	[CAUSE_ILLEGAL_INSTRUCTION] = handle_illegal,
 	[CAUSE_USER_ECALL]          = handle_ecall,
 	[CAUSE_FETCH_PAGE_FAULT]    = handle_page_fault,
 	[CAUSE_LOAD_PAGE_FAULT]     = handle_page_fault,
 	[CAUSE_STORE_PAGE_FAULT]    = handle_page_fault,
-	/* everything else (breakpoint, misaligned, access faults): reflect */
+	/* everything else (misaligned, access faults): reflect */
 };
 
 /* The real timer fired: it was armed for this vCPU's deadline.  A good
  * moment to look for console input too. */
 static enum trap_outcome handle_timer(struct vcpu *v)
 {
+	/* The real timer fired, so whatever it was armed for is past: forget
+	 * the cached deadline, so that vcpu_poll_timer programs it again even
+	 * when the new one equals the old (else a STIP left pending by a race
+	 * in the machine would interrupt Umbra forever). */
+	v->hart->timer_armed = 0;
 	vcpu_poll_timer(v);
 	vdev_board_poll(v->vm);
 	return TRAP_RESUME;
@@ -272,6 +289,10 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 	trap_handler h;
 
 	v->stats.exits++;
+	/* On the H backend the hardware switches between VS and VU itself:
+	 * the mode the guest was in is hstatus.SPVP (for interrupts too). */
+	if (v->vm->hext)
+		v->mode = csr_read(CSR_HSTATUS) & HSTATUS_SPVP ? PRV_S : PRV_U;
 	if (cause & CAUSE_INTERRUPT) {
 		uint64_t irq = cause & ~CAUSE_INTERRUPT;
 		h = irq < ARRAY_SIZE(interrupt_handlers) ? interrupt_handlers[irq] : NULL;
