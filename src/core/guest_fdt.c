@@ -101,7 +101,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa
 			platform.guest_satp_mode == SATP_MODE_SV48 ? "riscv,sv48" : "riscv,sv39"));
 		CHECK(fdt_begin_node(fdt, "interrupt-controller"));
 		CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));
-		CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
+		CHECK(fdt_property(fdt, "interrupt-controller", "", 0));
 		CHECK(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
 		CHECK(fdt_property_u32(fdt, "phandle", intc_phandle(i)));
 		CHECK(fdt_end_node(fdt));

@@ -84,8 +84,14 @@ static void sbi_remote_sfence_vma(struct vm *vm, unsigned long set, uint64_t sta
 				  uint64_t size, bool by_asid, uint64_t asid)
 {
 	uint64_t first = start & ~(PAGE_SIZE - 1);
-	bool all = (start == 0 && size == 0) || size == ~0UL || start + size < start ||
-		   size / PAGE_SIZE >= SBI_FENCE_MAX_PAGES;
+	bool all = (start == 0 && size == 0) || size == ~0UL || start + size < start;
+	/* The pages the range touches, counted rather than walked to its end:
+	 * a range in the last page of the address space would wrap to 0. */
+	uint64_t pages = all || !size ? 0
+		       : ((start + size - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+
+	if (pages >= SBI_FENCE_MAX_PAGES)
+		all = true;
 
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		if (!(set & (1UL << i)))
@@ -94,8 +100,8 @@ static void sbi_remote_sfence_vma(struct vm *vm, unsigned long set, uint64_t sta
 			vcpu_sfence_vma(vm->vcpus[i], false, 0, by_asid, asid);
 			continue;
 		}
-		for (uint64_t va = first; va < start + size; va += PAGE_SIZE)
-			vcpu_sfence_vma(vm->vcpus[i], true, va, by_asid, asid);
+		for (uint64_t n = 0; n < pages; n++)
+			vcpu_sfence_vma(vm->vcpus[i], true, first + n * PAGE_SIZE, by_asid, asid);
 	}
 }
 

@@ -217,7 +217,7 @@ int vdev_board_fdt(struct vm *vm, void *fdt, uint32_t (*intc_phandle)(unsigned h
 	CHECK(fdt_property_u32(fdt, "#address-cells", 2));
 	CHECK(fdt_property_u32(fdt, "#size-cells", 2));
 	CHECK(fdt_property_string(fdt, "compatible", "simple-bus"));
-	CHECK(fdt_property(fdt, "ranges", NULL, 0));
+	CHECK(fdt_property(fdt, "ranges", "", 0));
 
 	snprintf(name, sizeof(name), "plic@%lx", PLIC_VIRT_BASE);
 	CHECK(fdt_begin_node(fdt, name));
@@ -226,7 +226,7 @@ int vdev_board_fdt(struct vm *vm, void *fdt, uint32_t (*intc_phandle)(unsigned h
 	CHECK(fdt_reg(fdt, PLIC_VIRT_BASE, PLIC_VIRT_SIZE));
 	CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));
 	CHECK(fdt_property_u32(fdt, "#address-cells", 0));
-	CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	CHECK(fdt_property(fdt, "interrupt-controller", "", 0));
 	CHECK(fdt_property_u32(fdt, "riscv,ndev", PLIC_VIRT_NSOURCES));
 	/* Context 2h is hart h's M-mode (interrupt 11), 2h+1 its S-mode (9). */
 	fdt32_t ext[4 * VM_MAX_VCPUS];
