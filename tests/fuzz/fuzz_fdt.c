@@ -81,6 +81,7 @@ static __attribute__((no_sanitize("coverage"))) int fdt_memcmp(const void *a, co
 
 #define memcmp fdt_memcmp
 #pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
+#include "fuzz.h"
 #include "fdt.c"
 #include "fdt_ro.c"
 #pragma clang attribute pop
@@ -98,37 +99,15 @@ static __attribute__((no_sanitize("coverage"))) int fdt_memcmp(const void *a, co
 
 /* ---- Failing ------------------------------------------------------------------- */
 
-static void fail(const char *what) __attribute__((noreturn));
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_fdt: invariant violated: %s\n", what);
-	abort();
-}
-
-#define INVARIANT(cond, what) do { if (!(cond)) fail(what); } while (0)
+/* A broken invariant stops the run (fuzz.h): libFuzzer keeps the input. */
+#define INVARIANT(cond, what) FUZZ_CHECK(cond, "%s", what)
 
 /* Checking code is not instrumented for coverage (see fuzz_virtio.c). */
-#define CHECKER __attribute__((no_sanitize("coverage"), noinline))
+#define CHECKER FUZZ_NOCOV
 
 /* ---- The input ------------------------------------------------------------------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
-static uint8_t u8(struct input *in) { return (uint8_t)take(in, 1); }
-static uint16_t u16(struct input *in) { return (uint16_t)take(in, 2); }
-static uint32_t u32(struct input *in) { return (uint32_t)take(in, 4); }
+/* Fields of the input: fuzz.h's reader (zeros once it runs out). */
 
 /* ---- Stubs for what guest_fdt.c calls ------------------------------------------------ */
 
@@ -493,9 +472,9 @@ static char bootargs[256 * 1024];
 
 /* Read the run's request from the input; false if vm_create would have
  * refused it before building a tree. */
-static bool read_request(struct input *in, struct request *rq)
+static bool read_request(struct fuzz_in *in, struct request *rq)
 {
-	uint8_t flags = u8(in);
+	uint8_t flags = fuzz_u8(in);
 	uint64_t top;
 	size_t n, chunk_len;
 	unsigned reps;
@@ -503,20 +482,20 @@ static bool read_request(struct input *in, struct request *rq)
 
 	memset(rq, 0, sizeof(*rq));
 	rq->vm.ram_gpa = GUEST_RAM_BASE;
-	rq->vm.ram_size = (4ull << 20) + (2ull << 20) * (u16(in) % 511);
+	rq->vm.ram_size = (4ull << 20) + (2ull << 20) * (fuzz_u16(in) % 511);
 	rq->vm.ram = ram;
-	rq->vm.nvcpus = 1 + u8(in) % VM_MAX_VCPUS;
+	rq->vm.nvcpus = 1 + fuzz_u8(in) % VM_MAX_VCPUS;
 	rq->vm.exit_reason = -1;
-	platform.timebase_hz = u32(in);
+	platform.timebase_hz = fuzz_u32(in);
 	platform.guest_satp_mode = flags & 2 ? SATP_MODE_SV48 : SATP_MODE_SV39;
 	rq->cfg.mem_size = rq->vm.ram_size;
 	rq->cfg.nvcpus = rq->vm.nvcpus;
-	rq->cfg.initrd_size = flags & 1 ? u32(in) % rq->vm.ram_size : 0;
+	rq->cfg.initrd_size = flags & 1 ? fuzz_u32(in) % rq->vm.ram_size : 0;
 	board_fails = flags & 4;
-	board_pad = flags & 8 ? u16(in) % (48 * 1024) : 0;
+	board_pad = flags & 8 ? fuzz_u16(in) % (48 * 1024) : 0;
 
 	/* The host ISA: up to 255 bytes, a C string. */
-	n = u8(in);
+	n = fuzz_u8(in);
 	n = MIN(n, in->n);
 	memcpy(isa_in, in->p, n);
 	isa_in[n] = 0;
@@ -525,7 +504,7 @@ static bool read_request(struct input *in, struct request *rq)
 	snprintf(platform.isa, sizeof(platform.isa), "%s", isa_in);
 
 	/* The bootargs: the rest, as a C string, repeated. */
-	reps = 1 + u8(in) % 64;
+	reps = 1 + fuzz_u8(in) % 64;
 	chunk = (const char *)in->p;
 	chunk_len = strnlen(chunk, in->n);
 	chunk_len = MIN(chunk_len, sizeof(bootargs) / reps - 1);
@@ -550,7 +529,7 @@ static bool read_request(struct input *in, struct request *rq)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct request rq;
-	struct input in = { data, size };
+	struct fuzz_in in = { data, size };
 	uint64_t fdt_gpa;
 	uint8_t *window;
 	int err;

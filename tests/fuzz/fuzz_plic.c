@@ -41,44 +41,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "models.h"
 
 /* ---- Failing ------------------------------------------------------------------- */
 
-static void fail(const char *what) __attribute__((noreturn));
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_plic: invariant violated: %s\n", what);
-	abort();
-}
-
-#define INVARIANT(cond, what) do { if (!(cond)) fail(what); } while (0)
+/* A broken invariant stops the run (fuzz.h): libFuzzer keeps the input. */
+#define INVARIANT(cond, what) FUZZ_CHECK(cond, "%s", what)
 
 /* Checking code is not instrumented for coverage (see fuzz_virtio.c); the
  * reference's small helpers may still be inlined into it. */
-#define CHECKER __attribute__((no_sanitize("coverage"), noinline))
+#define CHECKER FUZZ_NOCOV
 #define REFERENCE __attribute__((no_sanitize("coverage")))
 
 /* ---- The input: a byte stream that reads as zeros once it runs out ----------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
-static uint8_t u8(struct input *in) { return (uint8_t)take(in, 1); }
-static uint16_t u16(struct input *in) { return (uint16_t)take(in, 2); }
-static uint32_t u32(struct input *in) { return (uint32_t)take(in, 4); }
-static uint64_t u64(struct input *in) { return take(in, 8); }
+/* Fields of the input: fuzz.h's reader (zeros once it runs out). */
 
 /* ---- The reference: the PLIC specification --------------------------------------- */
 
@@ -261,55 +239,55 @@ static CHECKER void check_state(void)
 
 /* ---- Operations ----------------------------------------------------------------------- */
 
-static unsigned pick_source(struct input *in)
+static unsigned pick_source(struct fuzz_in *in)
 {
-	return u8(in) % (ref.nsources + 2);     /* 0 and one past the last too */
+	return fuzz_u8(in) % (ref.nsources + 2);     /* 0 and one past the last too */
 }
 
-static unsigned pick_context(struct input *in)
+static unsigned pick_context(struct fuzz_in *in)
 {
-	return u8(in) % (PLIC_MAX_CONTEXTS + 1);
+	return fuzz_u8(in) % (PLIC_MAX_CONTEXTS + 1);
 }
 
-static uint64_t pick_offset(struct input *in)
+static uint64_t pick_offset(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	switch (sel % 8) {
-	case 0: return PLIC_PRIORITY_BASE + 4ull * u8(in);
-	case 1: return PLIC_PENDING_BASE + 4ull * (u8(in) % 8);
+	case 0: return PLIC_PRIORITY_BASE + 4ull * fuzz_u8(in);
+	case 1: return PLIC_PENDING_BASE + 4ull * (fuzz_u8(in) % 8);
 	case 2: {
 		unsigned c = pick_context(in);
 
-		return PLIC_ENABLE_BASE + PLIC_ENABLE_STRIDE * c + 4ull * (u8(in) % 32);
+		return PLIC_ENABLE_BASE + PLIC_ENABLE_STRIDE * c + 4ull * (fuzz_u8(in) % 32);
 	}
 	case 3: return PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE * (uint64_t)pick_context(in);
 	case 4: return PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE * (uint64_t)pick_context(in) + PLIC_CLAIM;
 	case 5: {
 		unsigned c = pick_context(in);
 
-		return PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE * c + 4ull * (u16(in) % 1024);
+		return PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE * c + 4ull * (fuzz_u16(in) % 1024);
 	}
-	case 6: return u32(in) % PLIC_VIRT_SIZE;
-	default: return u64(in);
+	case 6: return fuzz_u32(in) % PLIC_VIRT_SIZE;
+	default: return fuzz_u64(in);
 	}
 }
 
-static unsigned pick_width(struct input *in)
+static unsigned pick_width(struct fuzz_in *in)
 {
 	static const unsigned widths[] = { 4, 4, 4, 4, 4, 4, 1, 2, 8, 0, 3 };
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	return sel < 0xf0 ? widths[sel % ARRAY_SIZE(widths)] : sel;
 }
 
-static uint64_t pick_value(struct input *in)
+static uint64_t pick_value(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	if (sel < 0xe0)
-		return u8(in);
-	return sel < 0xf0 ? u32(in) : u64(in);
+		return fuzz_u8(in);
+	return sel < 0xf0 ? fuzz_u32(in) : fuzz_u64(in);
 }
 
 /* One access through the vdev handler, checked against the reference. */
@@ -344,7 +322,7 @@ static void access(uint64_t off, unsigned width, bool write, uint64_t val)
 	}
 }
 
-static void op_access(struct input *in, bool write)
+static void op_access(struct fuzz_in *in, bool write)
 {
 	uint64_t off = pick_offset(in);
 	unsigned width = pick_width(in);
@@ -353,10 +331,10 @@ static void op_access(struct input *in, bool write)
 	access(off, width, write, val);
 }
 
-static void op_irq(struct input *in)
+static void op_irq(struct fuzz_in *in)
 {
 	unsigned s = pick_source(in);
-	bool level = u8(in) & 1;
+	bool level = fuzz_u8(in) & 1;
 
 	if (exists(s))
 		set_bit(ref.level, s, level);
@@ -369,10 +347,10 @@ static uint64_t claim_reg(unsigned c)
 }
 
 /* Enable source s for context c at priority p, threshold t. */
-static void op_setup(struct input *in)
+static void op_setup(struct fuzz_in *in)
 {
 	unsigned c = pick_context(in), s = pick_source(in);
-	uint8_t p = u8(in), t = u8(in);
+	uint8_t p = fuzz_u8(in), t = fuzz_u8(in);
 	uint64_t en = PLIC_ENABLE_BASE + PLIC_ENABLE_STRIDE * c + 4ull * (s / 32);
 
 	access(PLIC_PRIORITY_BASE + 4ull * s, 4, true, p);
@@ -384,7 +362,7 @@ enum op { OP_WRITE, OP_READ, OP_IRQ, OP_CLAIM, OP_COMPLETE, OP_SETUP, OP_COUNT }
 
 #define MAX_OPS 32
 
-static void run_op(struct input *in, enum op op)
+static void run_op(struct fuzz_in *in, enum op op)
 {
 	switch (op) {
 	case OP_WRITE:    op_access(in, true); break;
@@ -393,8 +371,8 @@ static void run_op(struct input *in, enum op op)
 	case OP_CLAIM:    access(claim_reg(pick_context(in)), 4, false, 0); break;
 	case OP_COMPLETE: {
 		unsigned c = pick_context(in);
-		uint8_t sel = u8(in);
-		uint64_t id = sel < 0xf0 ? sel % (ref.nsources + 2) : u32(in);
+		uint8_t sel = fuzz_u8(in);
+		uint64_t id = sel < 0xf0 ? sel % (ref.nsources + 2) : fuzz_u32(in);
 
 		access(claim_reg(c), 4, true, id);
 		break;
@@ -406,9 +384,9 @@ static void run_op(struct input *in, enum op op)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
-	unsigned nsources = 1 + u8(&in) % PLIC_MAX_SOURCES;
-	unsigned ncontexts = 1 + u8(&in) % PLIC_MAX_CONTEXTS;
+	struct fuzz_in in = { data, size };
+	unsigned nsources = 1 + fuzz_u8(&in) % PLIC_MAX_SOURCES;
+	unsigned ncontexts = 1 + fuzz_u8(&in) % PLIC_MAX_CONTEXTS;
 
 	INVARIANT(plic_init(&plic, 0, 1, NULL, NULL) != 0 &&
 		  plic_init(&plic, PLIC_MAX_SOURCES + 1, 1, NULL, NULL) != 0 &&
@@ -423,7 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_bit(ref.exists, s, true);
 	check_state();
 	for (unsigned ops = 0; in.n && ops < MAX_OPS; ops++) {
-		run_op(&in, (enum op)(u8(&in) % OP_COUNT));
+		run_op(&in, (enum op)(fuzz_u8(&in) % OP_COUNT));
 		check_state();
 	}
 	return 0;

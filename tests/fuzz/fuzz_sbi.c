@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "umbra.h"
 #include "trap_internal.h"
 #include "platform.h"
@@ -77,7 +78,7 @@ static void fail(const char *what)
 #define INVARIANT(cond, what) do { if (!(cond)) fail(what); } while (0)
 
 /* Checking code is not instrumented for coverage (see fuzz_virtio.c). */
-#define CHECKER __attribute__((no_sanitize("coverage"), noinline))
+#define CHECKER FUZZ_NOCOV
 
 /* ---- The machine the SBI sees: what the stubs record ------------------------------ */
 
@@ -267,24 +268,7 @@ static void fw_reset(unsigned long type, unsigned long reason)
 
 /* ---- The input ------------------------------------------------------------------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
-static uint8_t u8(struct input *in) { return (uint8_t)take(in, 1); }
-static uint16_t u16(struct input *in) { return (uint16_t)take(in, 2); }
-static uint32_t u32(struct input *in) { return (uint32_t)take(in, 4); }
-static uint64_t u64(struct input *in) { return take(in, 8); }
+/* Fields of the input: fuzz.h's reader (zeros once it runs out). */
 
 /* The extensions a guest might ask for: Umbra's, the legacy ones, some it
  * does not implement (PMU, SUSP, CPPC, NACL, STA, ...), experimental and
@@ -305,35 +289,35 @@ static bool implemented(uint64_t eid)
 	       eid == SBI_EXT_DBCN;
 }
 
-static uint64_t pick_eid(struct input *in)
+static uint64_t pick_eid(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	if (sel < 0xf0)
 		return eids[sel % ARRAY_SIZE(eids)];
-	return sel < 0xfe ? u32(in) : u64(in);
+	return sel < 0xfe ? fuzz_u32(in) : fuzz_u64(in);
 }
 
-static uint64_t pick_fid(struct input *in)
+static uint64_t pick_fid(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
-	return sel < 0xf0 ? sel % 8 : u64(in);
+	return sel < 0xf0 ? sel % 8 : fuzz_u64(in);
 }
 
-static uint64_t pick_arg(struct input *in)
+static uint64_t pick_arg(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	switch (sel % 8) {
-	case 0: return u8(in);                          /* small numbers, masks */
-	case 1: return RAM_BASE + u16(in) % RAM_SIZE;   /* in guest RAM */
-	case 2: return RAM_BASE + RAM_SIZE - u8(in);    /* at its end */
-	case 3: return RAM_BASE - 1 - u8(in);           /* just below it */
-	case 4: return ~0ull - u16(in);                 /* -1 and the top pages */
-	case 5: return 1ull << (u8(in) % 64);
-	case 6: return u64(in);
-	default: return (uint64_t)u16(in) << 12;        /* page addresses, sizes */
+	case 0: return fuzz_u8(in);                          /* small numbers, masks */
+	case 1: return RAM_BASE + fuzz_u16(in) % RAM_SIZE;   /* in guest RAM */
+	case 2: return RAM_BASE + RAM_SIZE - fuzz_u8(in);    /* at its end */
+	case 3: return RAM_BASE - 1 - fuzz_u8(in);           /* just below it */
+	case 4: return ~0ull - fuzz_u16(in);                 /* -1 and the top pages */
+	case 5: return 1ull << (fuzz_u8(in) % 64);
+	case 6: return fuzz_u64(in);
+	default: return (uint64_t)fuzz_u16(in) << 12;        /* page addresses, sizes */
 	}
 }
 
@@ -727,7 +711,7 @@ static void show_call(void)
 	fprintf(stderr, "\n");
 }
 
-static void ecall(struct input *in, struct vcpu *v)
+static void ecall(struct fuzz_in *in, struct vcpu *v)
 {
 	struct call *c = &call;
 
@@ -762,21 +746,21 @@ static void ecall(struct input *in, struct vcpu *v)
 
 #define MAX_OPS 64
 
-static void op_ram(struct input *in)
+static void op_ram(struct fuzz_in *in)
 {
-	uint64_t off = u16(in) % RAM_SIZE;
-	unsigned len = u8(in) % 17;
+	uint64_t off = fuzz_u16(in) % RAM_SIZE;
+	unsigned len = fuzz_u8(in) % 17;
 
 	for (unsigned i = 0; i < len && off + i < RAM_SIZE; i++)
-		ram[off + i] = u8(in);
+		ram[off + i] = fuzz_u8(in);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
-	unsigned n = 1 + u8(&in) % VM_MAX_VCPUS, me = u8(&in) % n;
-	uint8_t states = u8(&in), flags = u8(&in);
-	size_t ncons = u8(&in) % 32;
+	struct fuzz_in in = { data, size };
+	unsigned n = 1 + fuzz_u8(&in) % VM_MAX_VCPUS, me = fuzz_u8(&in) % n;
+	uint8_t states = fuzz_u8(&in), flags = fuzz_u8(&in);
+	size_t ncons = fuzz_u8(&in) % 32;
 
 	memset(&vm, 0, sizeof(vm));
 	memset(ram, 0, sizeof(ram));
@@ -804,15 +788,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every call copies guest RAM to compare it afterwards: long scripts
 	 * would be slow, and add nothing a fresh short one does not. */
 	for (unsigned ops = 0; in.n && ops < MAX_OPS; ops++) {
-		uint8_t op = u8(&in);
+		uint8_t op = fuzz_u8(&in);
 
 		if (op % 8 == 6) {
 			op_ram(&in);
 		} else if (op % 8 == 7) {
-			unsigned h = u8(&in) % n;
+			unsigned h = fuzz_u8(&in) % n;
 
 			if (h != me)
-				vcpus[h].state = (enum vcpu_state)(u8(&in) % 3);
+				vcpus[h].state = (enum vcpu_state)(fuzz_u8(&in) % 3);
 		} else {
 			ecall(&in, &vcpus[me]);
 		}

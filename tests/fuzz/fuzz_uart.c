@@ -38,40 +38,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "models.h"
 
 /* ---- Failing ------------------------------------------------------------------- */
 
-static void fail(const char *what) __attribute__((noreturn));
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_uart: invariant violated: %s\n", what);
-	abort();
-}
-
-#define INVARIANT(cond, what) do { if (!(cond)) fail(what); } while (0)
+/* A broken invariant stops the run (fuzz.h): libFuzzer keeps the input. */
+#define INVARIANT(cond, what) FUZZ_CHECK(cond, "%s", what)
 
 /* Checking code is not instrumented for coverage (see fuzz_virtio.c). */
-#define CHECKER __attribute__((no_sanitize("coverage"), noinline))
+#define CHECKER FUZZ_NOCOV
 
 /* ---- The input: a byte stream that reads as zeros once it runs out ----------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
-static uint8_t u8(struct input *in) { return (uint8_t)take(in, 1); }
-static uint64_t u64(struct input *in) { return take(in, 8); }
+/* Fields of the input: fuzz.h's reader (zeros once it runs out). */
 
 /* ---- The reference: a PC16550D as the datasheet describes it ------------------ */
 
@@ -366,30 +346,30 @@ static CHECKER void check_state(void)
 
 /* ---- Operations ----------------------------------------------------------------------- */
 
-static uint64_t pick_offset(struct input *in)
+static uint64_t pick_offset(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	if (sel < 0xe0)
 		return sel % 8;
 	if (sel < 0xfe)
-		return u8(in);                  /* anywhere in the 256-byte window */
-	return u64(in);
+		return fuzz_u8(in);                  /* anywhere in the 256-byte window */
+	return fuzz_u64(in);
 }
 
-static unsigned pick_width(struct input *in)
+static unsigned pick_width(struct fuzz_in *in)
 {
 	static const unsigned widths[] = { 1, 1, 1, 1, 1, 2, 4, 3, 0, 8 };
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	return sel < 0xf0 ? widths[sel % ARRAY_SIZE(widths)] : sel;
 }
 
-static void op_access(struct input *in, bool write)
+static void op_access(struct fuzz_in *in, bool write)
 {
 	uint64_t off = pick_offset(in);
 	unsigned width = pick_width(in);
-	uint64_t val = write ? (u8(in) < 0xf0 ? u8(in) : u64(in)) : 0x5a5a5a5a5a5a5a5aull;
+	uint64_t val = write ? (fuzz_u8(in) < 0xf0 ? fuzz_u8(in) : fuzz_u64(in)) : 0x5a5a5a5a5a5a5a5aull;
 	bool ok = width >= 1 && width <= 4;
 	struct uart16550 saved = uart;
 	int r = uart_access(&dev, off, width, write, &val);
@@ -421,40 +401,40 @@ static void push(uint8_t byte)
 
 enum op { OP_WRITE, OP_READ, OP_PUSH, OP_BURST, OP_ERROR, OP_RESET, OP_COUNT };
 
-static void run_op(struct input *in, enum op op)
+static void run_op(struct fuzz_in *in, enum op op)
 {
 	switch (op) {
 	case OP_WRITE: op_access(in, true); break;
 	case OP_READ:  op_access(in, false); break;
-	case OP_PUSH:  push(u8(in)); break;
+	case OP_PUSH:  push(fuzz_u8(in)); break;
 	case OP_BURST: {
-		uint8_t n = u8(in) % 20, b = u8(in);
+		uint8_t n = fuzz_u8(in) % 20, b = fuzz_u8(in);
 
 		for (unsigned i = 0; i < n; i++)
 			push((uint8_t)(b + i));
 		break;
 	}
 	case OP_ERROR: {
-		uint8_t bits = u8(in);
+		uint8_t bits = fuzz_u8(in);
 
 		ref.errors |= bits & UART_LSR_ERRORS;
 		uart_rx_error(&uart, bits);
 		break;
 	}
-	case OP_RESET: reset(u8(in)); break;
+	case OP_RESET: reset(fuzz_u8(in)); break;
 	case OP_COUNT: break;
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_in in = { data, size };
 
-	reset(u8(&in));
+	reset(fuzz_u8(&in));
 	check_state();
 	/* Longer scripts add little to a 16-byte FIFO and cost speed. */
 	for (unsigned ops = 0; in.n && ops < MAX_OPS; ops++) {
-		run_op(&in, (enum op)(u8(&in) % OP_COUNT));
+		run_op(&in, (enum op)(fuzz_u8(&in) % OP_COUNT));
 		check_state();
 	}
 	return 0;

@@ -62,18 +62,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "virtio.h"
 
 /* ---- Failing ------------------------------------------------------------------ */
 
-static void fail(const char *what) __attribute__((noreturn));
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_virtio: invariant violated: %s\n", what);
-	abort();
-}
-
-#define INVARIANT(cond, what) do { if (!(cond)) fail(what); } while (0)
+/* A broken invariant stops the run (fuzz.h): libFuzzer keeps the input. */
+#define INVARIANT(cond, what) FUZZ_CHECK(cond, "%s", what)
 
 /*
  * The harness's own checking is not instrumented for coverage: its loops
@@ -82,28 +77,11 @@ static void fail(const char *what)
  * the attribute is lost when a function is inlined into an instrumented
  * one.)
  */
-#define CHECKER __attribute__((no_sanitize("coverage"), noinline))
+#define CHECKER FUZZ_NOCOV
 
 /* ---- The input: a byte stream that reads as zeros once it runs out ----------- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
-		v |= (uint64_t)*in->p << (8 * i);
-	return v;
-}
-
-static uint8_t u8(struct input *in) { return (uint8_t)take(in, 1); }
-static uint16_t u16(struct input *in) { return (uint16_t)take(in, 2); }
-static uint32_t u32(struct input *in) { return (uint32_t)take(in, 4); }
-static uint64_t u64(struct input *in) { return take(in, 8); }
+/* Fields of the input: fuzz.h's reader (zeros once it runs out). */
 
 /* ---- Guest RAM ---------------------------------------------------------------------- */
 
@@ -323,9 +301,9 @@ static const struct virtio_host host = { NULL, gpa_to_hva, irq_cb };
 
 /* Byte 0: bit 0 console, bit 1 flush backend, bit 2 read-only, bit 3
  * console size; byte 1: the capacity in sectors (at most the disk). */
-static void device_create(struct input *in)
+static void device_create(struct fuzz_in *in)
 {
-	uint8_t how = u8(in), cap = u8(in);
+	uint8_t how = fuzz_u8(in), cap = fuzz_u8(in);
 
 	memset(mem, CANARY, sizeof(mem));
 	memset(RAM, 0, RAM_SIZE);
@@ -338,7 +316,7 @@ static void device_create(struct input *in)
 		struct virtio_console_backend be = { NULL, con_tx, con_rx_ready };
 
 		if (virtio_console_init(&con, &host, &be, how & 8 ? 80 : 0, how & 8 ? 25 : 0))
-			fail("virtio_console_init");
+			FUZZ_CHECK(0, "%s", "virtio_console_init");
 		dev = &con.vdev;
 	} else {
 		struct virtio_blk_backend be = { NULL, disk_read, disk_write,
@@ -346,7 +324,7 @@ static void device_create(struct input *in)
 		struct virtio_blk_params p = { cap % (DISK_SECTORS + 1), how & 4, "umbra-fuzz-disk" };
 
 		if (virtio_blk_init(&blk, &host, &be, &p))
-			fail("virtio_blk_init");
+			FUZZ_CHECK(0, "%s", "virtio_blk_init");
 		dev = &blk.vdev;
 	}
 }
@@ -378,21 +356,21 @@ static const uint16_t regs[] = {
 
 /* An offset: a known register (mostly), any offset of the window, or any
  * 64-bit value. */
-static uint64_t pick_offset(struct input *in)
+static uint64_t pick_offset(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	if (sel < 0xc0)
 		return regs[sel % ARRAY_SIZE(regs)];
 	if (sel < 0xfe)
-		return u16(in) % VIRTIO_MMIO_SIZE;
-	return u64(in);
+		return fuzz_u16(in) % VIRTIO_MMIO_SIZE;
+	return fuzz_u64(in);
 }
 
-static unsigned pick_width(struct input *in)
+static unsigned pick_width(struct fuzz_in *in)
 {
 	static const unsigned widths[] = { 4, 4, 4, 4, 1, 2, 8, 0, 3, 16 };
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	return sel < 0xf0 ? widths[sel % ARRAY_SIZE(widths)] : sel;
 }
@@ -467,11 +445,11 @@ CHECKER static void check_read(uint64_t off, unsigned width, uint64_t val)
 	}
 }
 
-static void mmio(struct input *in, bool write)
+static void mmio(struct fuzz_in *in, bool write)
 {
 	uint64_t off = pick_offset(in);
 	unsigned width = pick_width(in);
-	uint64_t val = write ? (u8(in) & 1 ? u64(in) : u32(in)) : 0x5a5a5a5a5a5a5a5aull;
+	uint64_t val = write ? (fuzz_u8(in) & 1 ? fuzz_u64(in) : fuzz_u32(in)) : 0x5a5a5a5a5a5a5a5aull;
 	bool ok = access_ok(off, width);
 	int r;
 
@@ -511,9 +489,9 @@ static uint16_t avail_idx[VIRTIO_QUEUES_MAX];
 
 /* The queue an operation names, and its size as the device has it (at least
  * 1, so descriptor indices can be taken modulo it even before setup). */
-static unsigned pick_queue(struct input *in)
+static unsigned pick_queue(struct fuzz_in *in)
 {
-	return u8(in) % VIRTIO_QUEUES_MAX;
+	return fuzz_u8(in) % VIRTIO_QUEUES_MAX;
 }
 
 static unsigned qnum(unsigned q)
@@ -523,34 +501,34 @@ static unsigned qnum(unsigned q)
 	return n && n <= VIRTIO_QUEUE_NUM_MAX ? n : 1;
 }
 
-static uint64_t pick_addr(struct input *in)
+static uint64_t pick_addr(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	switch (sel % 8) {
-	case 0: return RAM_BASE + u16(in) % RAM_SIZE;
-	case 1: return RAM_END - u8(in) % 64;
-	case 2: return RAM_BASE - u8(in) % 64;
-	case 3: return u64(in);
-	case 4: return ~0ull - u8(in) % 64;
-	case 5: return HDR_GPA + 16 * (u8(in) % 16);
-	case 6: return ST_GPA + u8(in) % 16;
-	default: return DATA_GPA + 512ull * (u8(in) % DATA_SLOTS);
+	case 0: return RAM_BASE + fuzz_u16(in) % RAM_SIZE;
+	case 1: return RAM_END - fuzz_u8(in) % 64;
+	case 2: return RAM_BASE - fuzz_u8(in) % 64;
+	case 3: return fuzz_u64(in);
+	case 4: return ~0ull - fuzz_u8(in) % 64;
+	case 5: return HDR_GPA + 16 * (fuzz_u8(in) % 16);
+	case 6: return ST_GPA + fuzz_u8(in) % 16;
+	default: return DATA_GPA + 512ull * (fuzz_u8(in) % DATA_SLOTS);
 	}
 }
 
-static uint32_t pick_len(struct input *in)
+static uint32_t pick_len(struct fuzz_in *in)
 {
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
 	switch (sel % 8) {
 	case 0: return 0;
 	case 1: return 1;
 	case 2: return 16;
-	case 3: return 512 * (1 + u8(in) % 8);
-	case 4: return u32(in);
-	case 5: return 0xffffffffu - u8(in) % 16;
-	default: return u16(in) % 4096;
+	case 3: return 512 * (1 + fuzz_u8(in) % 8);
+	case 4: return fuzz_u32(in);
+	case 5: return 0xffffffffu - fuzz_u8(in) % 16;
+	default: return fuzz_u16(in) % 4096;
 	}
 }
 
@@ -565,17 +543,17 @@ static void desc_put(unsigned q, unsigned idx, uint64_t addr, uint32_t len,
 	put16(a + 14, next);
 }
 
-static void op_desc(struct input *in)
+static void op_desc(struct fuzz_in *in)
 {
 	unsigned q = pick_queue(in);
-	uint8_t sel = u8(in);
-	unsigned idx = sel < 0xf0 ? sel % qnum(q) : u16(in);
+	uint8_t sel = fuzz_u8(in);
+	unsigned idx = sel < 0xf0 ? sel % qnum(q) : fuzz_u16(in);
 	uint64_t addr = pick_addr(in);
 	uint32_t len = pick_len(in);
-	uint8_t fsel = u8(in);
-	uint16_t flags = fsel < 0xf0 ? fsel % 8 : u16(in);
-	uint8_t nsel = u8(in);
-	uint16_t next = nsel < 0xf0 ? nsel % qnum(q) : u16(in);
+	uint8_t fsel = fuzz_u8(in);
+	uint16_t flags = fsel < 0xf0 ? fsel % 8 : fuzz_u16(in);
+	uint8_t nsel = fuzz_u8(in);
+	uint16_t next = nsel < 0xf0 ? nsel % qnum(q) : fuzz_u16(in);
 
 	desc_put(q, idx, addr, len, flags, next);
 }
@@ -589,21 +567,21 @@ static void publish(unsigned q, uint16_t head)
 	put16(avail + 2, avail_idx[q]);
 }
 
-static void op_publish(struct input *in)
+static void op_publish(struct fuzz_in *in)
 {
 	unsigned q = pick_queue(in);
-	uint8_t sel = u8(in);
+	uint8_t sel = fuzz_u8(in);
 
-	publish(q, sel < 0xf0 ? sel % qnum(q) : u16(in));
+	publish(q, sel < 0xf0 ? sel % qnum(q) : fuzz_u16(in));
 }
 
 /* A raw avail->idx (the driver lying about how much it published) or
  * avail->flags (interrupt suppression). */
-static void op_avail(struct input *in)
+static void op_avail(struct fuzz_in *in)
 {
 	unsigned q = pick_queue(in);
-	uint8_t sel = u8(in);
-	uint16_t v = u16(in);
+	uint8_t sel = fuzz_u8(in);
+	uint16_t v = fuzz_u16(in);
 
 	if (sel & 1) {
 		avail_idx[q] = v;
@@ -613,14 +591,14 @@ static void op_avail(struct input *in)
 	}
 }
 
-static void op_ram(struct input *in)
+static void op_ram(struct fuzz_in *in)
 {
-	uint64_t gpa = RAM_BASE + u16(in) % RAM_SIZE;
-	unsigned len = u8(in) % 33;
+	uint64_t gpa = RAM_BASE + fuzz_u16(in) % RAM_SIZE;
+	unsigned len = fuzz_u8(in) % 33;
 	uint8_t buf[32];
 
 	for (unsigned i = 0; i < len; i++)
-		buf[i] = u8(in);
+		buf[i] = fuzz_u8(in);
 	len = (unsigned)MIN((uint64_t)len, RAM_END - gpa);
 	put(gpa, buf, len);
 }
@@ -647,10 +625,10 @@ static void queue_setup(unsigned q, uint32_t num, uint64_t desc, uint64_t avail,
  * DRIVER_OK), log2 of the queue size (num may come out 0 or 512 too), then
  * the features and the areas' offsets if asked for.
  */
-static void op_init(struct input *in)
+static void op_init(struct fuzz_in *in)
 {
-	uint8_t how = u8(in);
-	uint32_t num = 1u << (u8(in) % 10);
+	uint8_t how = fuzz_u8(in);
+	uint32_t num = 1u << (fuzz_u8(in) % 10);
 	uint64_t accept;
 	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
@@ -660,7 +638,7 @@ static void op_init(struct input *in)
 	reg_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
 	reg_write(VIRTIO_MMIO_STATUS, st);
 	if (how & 1) {
-		accept = u64(in);
+		accept = fuzz_u64(in);
 	} else {
 		reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 		accept = reg_read(VIRTIO_MMIO_DEVICE_FEATURES);
@@ -677,9 +655,9 @@ static void op_init(struct input *in)
 		uint64_t desc = QAREA(q), avail = QAREA(q) + 0x1000, used = QAREA(q) + 0x1400;
 
 		if (how & 2) {
-			desc = RAM_BASE + u16(in);
-			avail = RAM_BASE + u16(in);
-			used = RAM_BASE + u16(in);
+			desc = RAM_BASE + fuzz_u16(in);
+			avail = RAM_BASE + fuzz_u16(in);
+			used = RAM_BASE + fuzz_u16(in);
 		}
 		queue_setup(q, num, desc, avail, used);
 	}
@@ -700,10 +678,10 @@ struct seg {
 
 /* Lay a chain out in descriptors head, head+1, ... (mod the queue size),
  * publish it and maybe notify. */
-static void submit(struct input *in, unsigned q, const struct seg *s, unsigned n)
+static void submit(struct fuzz_in *in, unsigned q, const struct seg *s, unsigned n)
 {
-	unsigned num = qnum(q), head = u8(in) % num;
-	uint8_t how = u8(in);
+	unsigned num = qnum(q), head = fuzz_u8(in) % num;
+	uint8_t how = fuzz_u8(in);
 
 	n = MIN(n, num);
 	for (unsigned i = 0; i < n; i++) {
@@ -726,22 +704,22 @@ static void submit(struct input *in, unsigned q, const struct seg *s, unsigned n
  * last data buffer.  For the console: a transmit chain of readable bytes
  * or a receive chain of writable ones.
  */
-static void op_request(struct input *in)
+static void op_request(struct fuzz_in *in)
 {
 	static const uint32_t types[] = {
 		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_OUT,
 		VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, 11 /* DISCARD */,
 	};
-	uint8_t tsel = u8(in), layout = u8(in), nseg = u8(in) % 4;
+	uint8_t tsel = fuzz_u8(in), layout = fuzz_u8(in), nseg = fuzz_u8(in) % 4;
 	struct seg s[8];
-	unsigned n = 0, slot = u8(in) % 16;
+	unsigned n = 0, slot = fuzz_u8(in) % 16;
 
 	if (is_console) {
 		unsigned q = tsel % 2;
 
 		for (unsigned i = 0; i <= nseg; i++) {
-			uint64_t gpa = DATA_GPA + 512ull * (u8(in) % DATA_SLOTS);
-			uint32_t len = 1 + u8(in) % 64;
+			uint64_t gpa = DATA_GPA + 512ull * (fuzz_u8(in) % DATA_SLOTS);
+			uint32_t len = 1 + fuzz_u8(in) % 64;
 
 			s[n++] = (struct seg){ gpa, len, q == VIRTIO_CONSOLE_RX_Q, false };
 		}
@@ -749,9 +727,9 @@ static void op_request(struct input *in)
 		return;
 	}
 
-	uint32_t type = tsel < 0xf8 ? types[tsel % ARRAY_SIZE(types)] : u32(in);
-	uint8_t ssel = u8(in);
-	uint64_t sector = ssel < 0xf0 ? ssel % (DISK_SECTORS + 2) : u64(in);
+	uint32_t type = tsel < 0xf8 ? types[tsel % ARRAY_SIZE(types)] : fuzz_u32(in);
+	uint8_t ssel = fuzz_u8(in);
+	uint64_t sector = ssel < 0xf0 ? ssel % (DISK_SECTORS + 2) : fuzz_u64(in);
 	uint64_t hdr = HDR_GPA + 16 * slot, st = ST_GPA + slot;
 	bool w = type != VIRTIO_BLK_T_OUT;
 
@@ -765,8 +743,8 @@ static void op_request(struct input *in)
 		s[n++] = (struct seg){ hdr, 16, false, false };
 	}
 	for (unsigned i = 0; i < nseg; i++) {
-		uint64_t gpa = DATA_GPA + 512ull * (u8(in) % DATA_SLOTS);
-		uint32_t len = layout & 2 ? pick_len(in) : 512 * (1 + u8(in) % 4);
+		uint64_t gpa = DATA_GPA + 512ull * (fuzz_u8(in) % DATA_SLOTS);
+		uint32_t len = layout & 2 ? pick_len(in) : 512 * (1 + fuzz_u8(in) % 4);
 
 		s[n++] = (struct seg){ gpa, len, w, false };
 	}
@@ -779,9 +757,9 @@ static void op_request(struct input *in)
 
 /* ---- The host side ------------------------------------------------------------------------- */
 
-static void op_host(struct input *in)
+static void op_host(struct fuzz_in *in)
 {
-	uint8_t v = u8(in);
+	uint8_t v = fuzz_u8(in);
 
 	if (is_console) {
 		uint8_t buf[256];
@@ -1031,7 +1009,7 @@ enum op {
 	OP_INIT, OP_REQUEST, OP_RESET, OP_HOST, OP_FAIL, OP_ACK, OP_COUNT
 };
 
-static void run_op(struct input *in, enum op op)
+static void run_op(struct fuzz_in *in, enum op op)
 {
 	switch (op) {
 	case OP_MMIO_WRITE: mmio(in, true); break;
@@ -1041,8 +1019,8 @@ static void run_op(struct input *in, enum op op)
 	case OP_PUBLISH:    op_publish(in); break;
 	case OP_AVAIL:      op_avail(in); break;
 	case OP_NOTIFY: {
-		uint8_t sel = u8(in);
-		uint32_t q = sel < 0xf0 ? sel % 4 : u32(in);
+		uint8_t sel = fuzz_u8(in);
+		uint32_t q = sel < 0xf0 ? sel % 4 : fuzz_u32(in);
 
 		snapshot(false);
 		reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, q);
@@ -1052,9 +1030,9 @@ static void run_op(struct input *in, enum op op)
 	case OP_REQUEST:    op_request(in); break;
 	case OP_RESET:      reg_write(VIRTIO_MMIO_STATUS, 0); break;
 	case OP_HOST:       op_host(in); break;
-	case OP_FAIL:       disk_fail = u8(in) & 1 ? -5 : 0; break;
+	case OP_FAIL:       disk_fail = fuzz_u8(in) & 1 ? -5 : 0; break;
 	case OP_ACK: {
-		uint32_t bits = u8(in) & 0x80 ? u32(in) : 3;
+		uint32_t bits = fuzz_u8(in) & 0x80 ? fuzz_u32(in) : 3;
 
 		reg_write(VIRTIO_MMIO_INTERRUPT_ACK, bits);
 		break;
@@ -1076,7 +1054,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_in in = { data, size };
 
 	device_create(&in);
 	for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
@@ -1084,7 +1062,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Each operation that may consume chains photographs guest RAM:
 	 * scripts longer than this add little and cost speed. */
 	for (unsigned ops = 0; in.n && ops < MAX_OPS; ops++) {
-		enum op op = (enum op)(u8(&in) % OP_COUNT);
+		enum op op = (enum op)(fuzz_u8(&in) % OP_COUNT);
 
 		g2h_calls = 0;
 		snapped = false;
