@@ -17,7 +17,7 @@ BUILD   ?= build
 # (medany) to run in its window at the top of the address space.
 # (The link uses plain rv64imac: that is the name of picolibc's multilib.)
 UMBRA_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/vdev src/host src/hext
+UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/patch src/vdev src/host src/hext
 UMBRA_CFLAGS := $(UMBRA_ARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common \
 	-fno-stack-protector -fno-builtin-printf -Wall -Wextra -Werror \
 	--specs=picolibc.specs -Isrc/include $(addprefix -I,$(UMBRA_DIRS)) \
@@ -43,7 +43,8 @@ GUEST_CFLAGS := $(GUEST_ARCH) -O2 -g -ffreestanding -nostartfiles \
 GUEST_LDFLAGS := -T guests/lib/guest.ld -DPICOLIBC_INTEGER_PRINTF_SCANF -Wl,--no-warn-rwx-segments
 GUEST_LIB    := $(wildcard guests/lib/*.c guests/lib/*.S)
 GUEST_NAMES  := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.c)))))
-BENCH_NAMES  := $(notdir $(patsubst %/,%,$(dir $(wildcard bench/*/*.c))))
+# (bench/linux/ holds programs for the Linux guest instead: see the initramfs.)
+BENCH_NAMES  := $(filter-out linux,$(notdir $(patsubst %/,%,$(dir $(wildcard bench/*/*.c)))))
 GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES) $(BENCH_NAMES)))
 GUEST_DEPS   := $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld src/include/riscv.h
 
@@ -57,7 +58,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
 	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
 	$(BUILD)/host/test_uart $(BUILD)/host/test_plic \
-	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio
+	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch
 HOST_SRCS_test_decode := src/decode/decode.c
 HOST_SRCS_decode_dump := src/decode/decode.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
@@ -66,6 +67,7 @@ HOST_SRCS_test_uart   := src/vdev/uart.c
 HOST_SRCS_test_plic   := src/vdev/plic.c
 HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
+HOST_SRCS_test_patch  := src/patch/patch.c src/decode/decode.c
 
 # ---- Running guests ------------------------------------------------------------------
 # GUEST=linux (the default) is the Linux guest with its initramfs and disk;
@@ -86,8 +88,9 @@ BACKEND ?= auto
 SMP     ?= 1
 MEM     ?= 128M
 CPU     ?= rv64,h=false
+PATCH   ?= 1
 RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
-	--cpu "$(CPU)" --umbra $(BUILD)/umbra.bin \
+	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
 	$(if $(DISK),--disk "$(DISK)")
 
@@ -99,6 +102,7 @@ help:
 	@echo "make         build Umbra ($(BUILD)/umbra.bin) and the test guests"
 	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=auto|shadow|hext|native"
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
+	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    host unit tests and differential guest tests"
 	@echo "make debug   like run, but QEMU waits for gdb-multiarch (started for you)"
@@ -341,7 +345,16 @@ $(LINUX_OUT)/gen_init_cpio: $(LINUX_SRC)/.extracted
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -O2 -o $@ $(LINUX_SRC)/usr/gen_init_cpio.c
 
-$(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init
+# bench/linux/<name>.c: small static programs for the Linux benchmarks (make
+# bench), in the initramfs as /bin/<name>.
+LINUX_BENCH := $(patsubst bench/linux/%.c,$(LINUX_OUT)/bench/%,$(wildcard bench/linux/*.c))
+
+$(LINUX_OUT)/bench/%: bench/linux/%.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@echo "  LINUXCC $@"
+	@$(LINUX_CROSS)gcc -static -O2 -s -Wall -Wextra -Werror -o $@ $<
+
+$(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init $(LINUX_BENCH)
 	@echo "  LIST    $@"
 	@{ \
 	echo "dir /dev 0755 0 0"; \
@@ -351,6 +364,9 @@ $(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init
 	done; \
 	echo "file /bin/busybox $(abspath $(LINUX_OUT)/busybox) 0755 0 0"; \
 	echo "file /init $(abspath guests/linux/init) 0755 0 0"; \
+	for b in $(abspath $(LINUX_BENCH)); do \
+		echo "file /bin/$${b##*/} $$b 0755 0 0"; \
+	done; \
 	grep -v '^/bin/busybox$$' $(LINUX_OUT)/busybox.links | while read -r l; do \
 		echo "slink $$l /bin/busybox 0777 0 0"; \
 	done; \
@@ -385,8 +401,10 @@ debug: $(BUILD)/.deps all $(GUEST_NEEDS)
 test: $(BUILD)/.deps all host-tests fuzzers linux-images
 	@$(PYTHON) -m pytest -q tests
 
+# BENCH_ARGS: bench.py's options, e.g. "--runs 1 --configs native,shadow"
+# (bench/bench.py --help); UMBRA_BIN in the environment: another Umbra image.
 bench: $(BUILD)/.deps all linux-images
-	@$(PYTHON) bench/bench.py
+	@$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

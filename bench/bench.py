@@ -1,130 +1,550 @@
 #!/usr/bin/python3
 """make bench: what trap-and-emulate costs, natively vs under Umbra.
 
-Runs each benchmark guest (bench/trapbench: privileged instructions and SBI
-calls; bench/pagebench: paging) on the same QEMU twice per backend:
+Four configurations on the same QEMU:
+  native          the guest alone (QEMU + OpenSBI), -cpu rv64,h=false
+  shadow          Umbra's trap-and-emulate backend, -cpu rv64,h=false, hot
+                  privileged instructions patched (run.py --patch 1)
+  shadow-nopatch  the same without patching: every privileged instruction
+                  traps (run.py --patch 0)
+  hext            Umbra on the H extension, -cpu rv64
+
+Micro-benchmarks: each benchmark guest (bench/trapbench: privileged
+instructions and SBI calls; bench/pagebench: paging) twice per configuration:
   - with -icount shift=0: QEMU advances guest-visible time by one ns per
     instruction, so the figures are deterministic instruction counts
     ("instructions per operation", all privilege levels: guest, Umbra,
     OpenSBI);
   - without icount: wall-clock time per operation as the guest's time CSR
     sees it (10 MHz), which varies with the machine.
+
+Linux workloads (Linux 6.1 + busybox, build/linux): boot to the shell prompt,
+then workloads at the prompt (system calls, fork/exec, page faults, compute,
+block I/O, pipes, pipe ping-pong), each timed by the host (wall) and by the
+guest's own clock:
+  - RUNS boots per configuration without icount, each running every
+    workload once: the median wall time is reported;
+  - with -icount shift=0, one boot per workload that runs only that
+    workload, plus one boot that runs none: the guest time is then the
+    instructions executed, and the difference of Umbra's exit tables (printed
+    at power-off) between the two boots is the workload's exits by cause.
+Results: printed tables, build/bench/results.json, build/bench/workloads.png.
+
+    bench.py [--only micro|linux] [--runs N] [--configs native,shadow,...]
+             [--workloads syscall,pipes,...] [--no-icount] [--umbra FILE]
+The Umbra image is $UMBRA_BIN, or build/umbra.bin.
 """
+import argparse
+import datetime
+import io
+import json
 import os
 import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from guestrun import guest_path, run_guest  # noqa: E402
+from guestrun import BUILD, PYTHON, ROOT, guest_path, run_guest  # noqa: E402
 
 BENCHES = ["trapbench", "pagebench"]
 CPU = "rv64,h=false"
 
+# Configuration -> (run.py backend, QEMU -cpu, run.py --patch).  Natively and
+# on the trap-and-emulate backend: a core without H; the H-extension backend
+# needs a core with it.  Same QEMU, same guest.
+CONFIGS = {
+    "native": ("native", CPU, "1"),
+    "shadow": ("shadow", CPU, "1"),
+    "shadow-nopatch": ("shadow", CPU, "0"),
+    "hext": ("hext", "rv64", "1"),
+}
+UMBRA_CONFIGS = ["shadow", "shadow-nopatch", "hext"]
 
-# Natively and on the trap-and-emulate backend: a core without H; the
-# H-extension backend needs a core with it.  Same QEMU, same guest.
-CPUS = {"native": CPU, "shadow": CPU, "hext": "rv64"}
+UMBRA = os.environ.get("UMBRA_BIN", os.path.join(BUILD, "umbra.bin"))
+OUT = os.path.join(BUILD, "bench")
 
 
-def measure(guest, backend, icount):
-    run = run_guest(guest_path(guest), backend, CPUS[backend], timeout=300,
-                    extra=["--icount"] if icount else [])
+def run_py_args(config, icount):
+    """run.py's options for a configuration (the guest aside)."""
+    backend, cpu, patch = CONFIGS[config]
+    args = ["--backend", backend, "--cpu", cpu, "--umbra", UMBRA]
+    if backend != "native":
+        args += ["--patch", patch]
+    return args + (["--icount"] if icount else [])
+
+
+def ratio(x, base):
+    return x / base if x is not None and base else None
+
+
+def fmt_ratio(r, width=8):
+    return f"{r:{width - 1}.1f}x" if r is not None else f"{'-':>{width}}"
+
+
+# ---- Micro-benchmarks (bare-metal guests) ------------------------------------------
+
+def measure(guest, config, icount):
+    backend, cpu, _ = CONFIGS[config]
+    # run.py takes the last --umbra and --cpu: ours override guestrun's.
+    run = run_guest(guest_path(guest), backend, cpu, timeout=300,
+                    extra=run_py_args(config, icount))
     rows = {}
     for m in re.finditer(r"^BENCH (\S+)\s+(\d+)\s+(\d+)$", run.output, re.M):
         rows[m.group(1)] = (int(m.group(2)), int(m.group(3)))
     if not rows:
-        sys.exit(f"bench: no BENCH lines from the {backend} run:\n{run.output[-2000:]}")
+        sys.exit(f"bench: no BENCH lines from the {config} run:\n{run.output[-2000:]}")
     return rows
 
 
-def main():
-    print("Cost per guest operation, natively and under Umbra (QEMU virt, -cpu %s)" % CPU)
+def micro_figures(configs):
+    """The micro-op table; returns {guest: {config: {op: {instr, ns}}}}."""
+    print("Cost per guest operation, natively and under Umbra (QEMU virt)")
     print("  instr = instructions retired per operation (guest + Umbra + OpenSBI),")
     print("          with -icount shift=0: deterministic, = guest-visible ns")
     print("  ns    = wall time per operation from the guest's time CSR, without icount")
+    print("  nopatch = shadow-nopatch (every privileged instruction traps)")
+    others = [c for c in configs if c != "native"]
+    short = {"shadow-nopatch": "nopatch"}
+    results = {}
     for guest in BENCHES:
-        res = {b: (measure(guest, b, True), measure(guest, b, False)) for b in CPUS}
+        res = {c: (measure(guest, c, True), measure(guest, c, False)) for c in configs}
+        ops = next(iter(res.values()))[0]
+        namew = max([22] + [len(name) for name in ops])
         print()
-        print(f"  {guest + ':':22} {'instructions per op (icount)':^33}  {'ns per op (wall)':^26}")
-        print(f"  {'':22} {'native':>9} {'shadow':>11} {'hext':>11}  {'native':>8} {'shadow':>8} {'hext':>8}")
-        for name in res["native"][0]:
-            ni = res["native"][0][name][0]
+        print(f"  {guest + ':':{namew}} {'instructions per op (icount)':^{9 + 15 * len(others)}}"
+              f"  {'ns per op (wall)':^{9 * len(configs)}}")
+        print(f"  {'':{namew}} {'native' if 'native' in res else '':>9}"
+              + "".join(f" {short.get(c, c):>14}" for c in others) + "  "
+              + "".join(f"{short.get(c, c):>9}" for c in configs))
+        results[guest] = {c: {} for c in configs}
+        for name in ops:
+            ni = res["native"][0][name][0] if "native" in res else 0
             cells = []
-            for b in ("shadow", "hext"):
-                v = res[b][0].get(name, (0, 0))[0]
-                cells.append(f"{v:6}" + (f" {v / ni:3.0f}x" if ni else "     "))
+            for c in others:
+                v = res[c][0].get(name, (0, 0))[0]
+                cells.append(f"{v:7} {f'{v / ni:.0f}x' if ni else '':>6}")
             # time ticks (10 MHz) per 1000 ops -> ns per op
-            walls = [res[b][1].get(name, (0, 0))[1] / 10 for b in ("native", "shadow", "hext")]
-            print(f"  {name:22} {ni:9} {cells[0]:>11} {cells[1]:>11}  "
-                  f"{walls[0]:8.0f} {walls[1]:8.0f} {walls[2]:8.0f}")
-    linux_boot_figures()
-    return 0
+            walls = {c: res[c][1].get(name, (0, 0))[1] / 10 for c in configs}
+            print(f"  {name:{namew}} {ni if 'native' in res else '':>9}"
+                  + "".join(f" {x:>14}" for x in cells) + "  "
+                  + "".join(f"{walls[c]:9.0f}" for c in configs))
+            for c in configs:
+                results[guest][c][name] = {"instr": res[c][0].get(name, (0, 0))[0],
+                                           "ns": walls[c]}
+    return results
 
 
+# ---- Linux workloads ---------------------------------------------------------------
 
-# ---- Linux boot ---------------------------------------------------------------
+LINUX = os.path.join(BUILD, "linux")
+PROMPT = "guest# "
+TIMEOUT = 1800          # seconds for any one step (boot, a workload, poweroff)
 
-LINUX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "linux")
+# The workloads: name, shell command, operations it does and what one is
+# (for exits per operation), and a command that prepares it (untimed).
+# Sizes: natively 0.3-0.6 s of wall time each (QEMU TCG on a 2.4 GHz EPYC);
+# shadow-nopatch is 2-70x slower (the most on system calls: ~15 exits each).
+WORKLOADS = [
+    ("syscall", "dd if=/dev/zero of=/dev/null bs=1 count=30000 status=none",
+     60000, "syscall", None),                  # a read and a write per byte
+    ("forkexec", "i=0; while [ $i -lt 15 ]; do /bin/true; i=$((i+1)); done",
+     15, "fork+exec", None),
+    ("pagefault", "dd if=/dev/zero of=/dev/null bs=16M count=1 status=none",
+     4096, "4K page", None),                   # dd's fresh 16 MiB buffer
+    ("compute", "md5sum /tmp/f /tmp/f /tmp/f >/dev/null",
+     None, None, None),                        # 3 x 4 MiB in tmpfs
+    ("blockio", "dd if=/dev/zero of=/mnt/blk bs=64k count=128 status=none && sync",
+     8, "MiB", "rm -f /mnt/blk; sync"),        # 8 MiB to the virtio disk
+    ("pipes", "seq 10000 | sort | uniq | wc >/dev/null",
+     None, None, None),
+    ("pipeping", "pipeping 1000 >/dev/null",   # bench/linux/pipeping.c
+     1000, "round trip", None),
+]
+PREP = {name: prep for name, _, _, _, prep in WORKLOADS}
+OPS = {name: (ops, what) for name, _, ops, what, _ in WORKLOADS}
+
+# Typed at the prompt after every boot (the same lines in every boot, so
+# that their exits cancel out).  now() reads CLOCK_MONOTONIC (in ns) from
+# the "now at N nsecs" line of /proc/timer_list, with shell built-ins only
+# (busybox's date has no %N, /proc/uptime only 10 ms steps).  bench W marks
+# its start for the host (@@S), runs w_W between two readings, and prints
+# its exit status and the two readings (@@E).
+SETUP = [
+    "now() { { read _; read _; read _ _ T _; } </proc/timer_list; }",
+    'bench() { echo "@@S"; now; t0=$T; w_$1; r=$?; now; echo "@@E $r $t0 $T"; }',
+    "w_none() { :; }",
+] + [f"w_{name}() {{ {cmd}; }}" for name, cmd, *_ in WORKLOADS] + [
+    "dd if=/dev/zero of=/tmp/f bs=1M count=4 status=none",
+]
 
 
-def boot_linux(backend, icount):
-    """Boot to the shell prompt and power off; return (wall seconds to the
-    prompt, guest seconds to the prompt from the kernel's uptime, output)."""
-    import shutil
-    import tempfile
-    import time
+class LinuxGuest:
+    """The Linux guest in one configuration, driven over its serial console:
+    build/linux/Image, initramfs.cpio.gz and a private copy of disk.img."""
 
-    import pexpect
-    from guestrun import BUILD, PYTHON, ROOT
-
-    with tempfile.TemporaryDirectory() as tmp:
+    def __init__(self, config, icount, tmp):
+        import pexpect
+        self.pexpect = pexpect
+        self.config = config
         disk = os.path.join(tmp, "disk.img")
         shutil.copy(os.path.join(LINUX, "disk.img"), disk)
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", os.path.join(LINUX, "Image"),
                "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"), "--disk", disk,
-               "--backend", backend, "--cpu", CPUS[backend], "--mem", "256M",
-               "--append", "console=ttyS0",
-               "--umbra", os.path.join(BUILD, "umbra.bin")] + (["--icount"] if icount else [])
-        start = time.monotonic()
-        p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
-                          timeout=900)
-        p.expect(r"init done \(.*, ([0-9.]+)s after boot\)")
-        guest_s = float(p.match.group(1))
-        p.expect_exact("guest# ")
-        wall = time.monotonic() - start
-        p.sendline("poweroff")
-        p.expect(pexpect.EOF)
-        return wall, guest_s, p.before
+               "--mem", "256M", "--append", "console=ttyS0"] + run_py_args(config, icount)
+        self.log = io.StringIO()
+        self.start = time.monotonic()
+        self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
+                               timeout=TIMEOUT)
+        self.p.logfile_read = self.log
+
+    def expect(self, pattern):
+        try:
+            self.p.expect(pattern)
+        except (self.pexpect.TIMEOUT, self.pexpect.EOF):
+            self.p.terminate(force=True)
+            sys.exit(f"bench: {self.config}: no {pattern!r} from the guest; it printed:\n"
+                     + self.log.getvalue()[-3000:].replace("\r", ""))
+        return self.p.match
+
+    def boot(self):
+        """Wait for the prompt; return (wall seconds from starting QEMU, the
+        guest's uptime when /init was done), then type the setup lines."""
+        guest_s = float(self.expect(r"init done \(.*, ([0-9.]+)s after boot\)").group(1))
+        self.expect(re.escape(PROMPT))
+        wall = time.monotonic() - self.start
+        for line in SETUP:
+            self.command(line)
+        return wall, guest_s
+
+    def command(self, line):
+        self.p.sendline(line)
+        self.expect(re.escape(PROMPT))
+
+    def bench(self, name):
+        """Run workload 'name'; return (wall seconds, guest seconds)."""
+        self.p.sendline(f"bench {name}")
+        self.expect(r"@@S\r*\n")
+        t0 = time.monotonic()
+        m = self.expect(r"@@E (\d+) (\d+) (\d+)\r*\n")
+        wall = time.monotonic() - t0
+        self.expect(re.escape(PROMPT))
+        if m.group(1) != "0":
+            self.p.terminate(force=True)
+            sys.exit(f"bench: {self.config}: workload {name} failed (status {m.group(1)}):\n"
+                     + self.log.getvalue()[-3000:].replace("\r", ""))
+        return wall, (int(m.group(3)) - int(m.group(2))) / 1e9
+
+    def poweroff(self):
+        """Power off; return Umbra's exit table (None natively)."""
+        self.p.sendline("poweroff")
+        self.expect(self.pexpect.EOF)
+        self.p.close()
+        return parse_exits(self.log.getvalue().replace("\r", ""))
 
 
-def linux_boot_figures():
+def parse_exits(out):
+    """Umbra's exit table as {"group: name": count}, with "exits: total" (the
+    header's count), e.g. "exit: illegal instruction", "shadow: fills"."""
+    m = re.search(r"^umbra: exits of vCPU 0: (\d+)", out, re.M)
+    if not m:
+        return None
+    table = {"exits: total": int(m.group(1))}
+    # Rows are "  %-12s %-26s %10lu" (src/trap/vcpu.c, src/shadowpt/shadow.c).
+    for row in re.finditer(r"^  (.{12}) (.+?)\s+(\d+)$", out[m.end():], re.M):
+        table[f"{row.group(1).strip()}: {row.group(2)}"] = int(row.group(3))
+    return table
+
+
+def diff_exits(table, base):
+    keys = set(table) | set(base)
+    return {k: table.get(k, 0) - base.get(k, 0) for k in sorted(keys)}
+
+
+def progress(msg):
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def wall_runs(configs, names, runs):
+    """RUNS boots per configuration (interleaved, so that a busy machine
+    slows them alike), each running every workload once.  Returns
+    {config: {workload: [(wall, guest) per run]}}, boot included."""
+    res = {c: {w: [] for w in ["boot"] + names} for c in configs}
+    for run in range(runs):
+        for c in configs:
+            progress(f"{c}: run {run + 1} of {runs}, without icount")
+            with tempfile.TemporaryDirectory() as tmp:
+                g = LinuxGuest(c, False, tmp)
+                res[c]["boot"].append(g.boot())
+                for name in names:
+                    if PREP[name]:
+                        g.command(PREP[name])
+                    res[c][name].append(g.bench(name))
+                g.poweroff()
+    return res
+
+
+def icount_runs(config, names):
+    """With -icount shift=0: a boot that runs nothing (the baseline) and one
+    per workload that runs only it.  Returns ({workload: (wall, guest)},
+    {workload: exits by cause}) with the baseline as "boot"."""
+    times, exits = {}, {}
+    base = None
+    for name in ["none"] + names:
+        progress(f"{config}: with icount, workload {name}")
+        with tempfile.TemporaryDirectory() as tmp:
+            g = LinuxGuest(config, True, tmp)
+            boot = g.boot()
+            if PREP.get(name):
+                g.command(PREP[name])
+            t = g.bench(name)
+            table = g.poweroff()
+        if name == "none":
+            times["boot"], base = boot, table
+            exits["boot"] = table
+        else:
+            times[name] = t
+            exits[name] = diff_exits(table, base) if table and base else None
+    return times, exits
+
+
+def per_op(x):
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.2g}"
+
+
+def human(n):
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= div:
+            return f"{n / div:.3g}{suffix}"
+    return str(n)
+
+
+def linux_figures(configs, names, runs, icount):
     if not os.path.exists(os.path.join(LINUX, "Image")):
         print("\n  (Linux images not built: make linux-images)")
-        return
+        return None
+    walls = wall_runs(configs, names, runs) if runs else {}
+    ic_times, ic_exits = {}, {}
+    if icount:
+        for c in configs:
+            ic_times[c], ic_exits[c] = icount_runs(c, names)
+    rows = ["boot"] + names
+
+    # Medians of the wall runs; the icount runs are one each.
+    med = {c: {} for c in configs}
+    for c in configs:
+        for w in rows:
+            m = med[c][w] = {}
+            if c in walls:
+                m["wall_s"] = statistics.median(x[0] for x in walls[c][w])
+                m["guest_s"] = statistics.median(x[1] for x in walls[c][w])
+            if c in ic_times:
+                m["icount_wall_s"], m["icount_guest_s"] = ic_times[c][w]
+
     print()
-    print("Linux 6.1 boot to the busybox prompt (QEMU virt, one hart, 256 MiB; native and")
-    print("shadow on -cpu rv64,h=false, hext on -cpu rv64)")
-    print("  guest s = the guest kernel's own uptime at the prompt; with -icount shift=0")
-    print("            it is deterministic (1 ns per instruction executed, all levels)")
-    print("  wall s  = wall time from starting QEMU to the prompt (includes firmware)")
+    print("Linux 6.1 workloads at the busybox prompt (QEMU virt, one hart, 256 MiB; native and")
+    print("shadow on -cpu rv64,h=false, hext on -cpu rv64; nopatch = shadow-nopatch)")
+    for name, cmd, *_ in WORKLOADS:
+        if name in names:
+            print(f"  {name:10} {cmd}")
+    print("  boot       QEMU start to the prompt (wall); the guest's uptime when /init is done")
+    print("             (icount: /proc/uptime, in 10 ms steps)")
+    if runs:
+        print("  wall   = host time from the workload's start marker to its end marker,")
+        print(f"           median of {runs} boot(s) per configuration, without icount")
+    if icount:
+        print("  icount = guest time (CLOCK_MONOTONIC) across the workload with -icount shift=0:")
+        print("           1 ns per instruction executed at any level, deterministic; one run,")
+        print("           in a boot that runs only that workload")
+    others = [c for c in configs if c != "native"]
+    short = {"shadow-nopatch": "nopatch"}
+    blocks = [(k, t) for k, t, on in (("wall_s", "wall (host)", bool(runs)),
+                                       ("icount_guest_s", "icount (guest)", icount)) if on]
+    width = 10 + 10 * len(others)
     print()
-    print(f"  {'':10} {'guest s (icount)':>17} {'wall s (icount)':>16} {'guest s':>9} {'wall s':>8}")
-    rows, tables = {}, {}
-    for backend in ("native", "shadow", "hext"):
-        wi, gi, out = boot_linux(backend, True)
-        w, g, out = boot_linux(backend, False)
-        rows[backend] = (gi, wi, g, w)
-        tables[backend] = out[out.find("umbra: exits of vCPU"):]
-        print(f"  {backend:10} {gi:17.2f} {wi:16.2f} {g:9.2f} {w:8.2f}")
-    n = rows["native"]
-    for backend in ("shadow", "hext"):
-        s = rows[backend]
-        print(f"  {backend + '/native':14} {s[0] / n[0]:12.1f}x {s[1] / n[1]:15.1f}x "
-              f"{s[2] / n[2]:8.1f}x {s[3] / n[3]:7.1f}x")
-    for backend in ("shadow", "hext"):
+    print(f"  {'':10}" + "".join(f"  {t:^{width}}" for _, t in blocks))
+    print(f"  {'':10}" + "".join(
+        "  " + (f"{'native ms':>10}" if "native" in configs else f"{'':10}")
+        + "".join(f"{short.get(c, c) + '/n':>10}" for c in others) for _ in blocks))
+    for w in rows:
+        line = f"  {w:10}"
+        for key, _ in blocks:
+            n = med["native"][w].get(key) if "native" in configs else None
+            line += "  " + (f"{n * 1000:10.1f}" if n is not None else f"{'-':>10}")
+            line += "".join(fmt_ratio(ratio(med[c][w].get(key), n), 10) for c in others)
+        print(line)
+
+    if icount:
+        print_exits([c for c in configs if c in UMBRA_CONFIGS], rows, ic_exits)
+    return {"workloads": {name: {"command": cmd, "ops": ops, "op": what, "prepare": prep}
+                          for name, cmd, ops, what, prep in WORKLOADS if name in names},
+            "runs": runs,
+            "wall_runs": {c: {w: [{"wall_s": a, "guest_s": b} for a, b in walls[c][w]]
+                              for w in rows} for c in walls},
+            "icount_runs": {c: {w: {"wall_s": a, "guest_s": b}
+                                for w, (a, b) in ic_times[c].items()} for c in ic_times},
+            "medians": med,
+            "ratios": {c: {w: {k: ratio(med[c][w].get(k), med["native"][w].get(k))
+                               for k in ("wall_s", "guest_s", "icount_guest_s")}
+                           for w in rows}
+                       for c in others if "native" in configs},
+            "exits": ic_exits}
+
+
+def print_exits(configs, rows, exits):
+    """Per workload and Umbra configuration: total exits, exits per
+    operation, the top exit causes, and shadow fills."""
+    print()
+    print("Umbra's exits per workload, with icount: the exit table of a boot that runs only")
+    print("the workload minus that of a boot that runs none (boot: the latter, whole, from")
+    print("power-on to power-off).  Causes are real traps to Umbra; shadow fills are")
+    print("shadow page-table entries filled on (some of) the page-fault exits; patched")
+    print("sites run = privileged instructions emulated at patched sites (several can run")
+    print("in one breakpoint exit).")
+    for c in configs:
         print()
-        print(f"Umbra's exit table for the {backend} boot (without icount):")
-        print(tables[backend].replace("\r", ""))
+        print(f"  {c}:")
+        print(f"    {'workload':10} {'exits':>8}  {'per operation':20}  top causes")
+        for w in rows:
+            t = exits[c].get(w)
+            if not t:
+                print(f"    {w:10} {'(no exit table)':>8}")
+                continue
+            total = t["exits: total"]
+            ops, what = OPS.get(w, (None, None))
+            per = f"{per_op(total / ops)} per {what}" if ops else ""
+            # The exit causes ("patch: sites run" counts the patched sites
+            # emulated, several per breakpoint exit where sites follow each
+            # other; the breakpoint exits themselves are "breakpoint").
+            causes = sorted(((n, k[len("exit: "):]) for k, n in t.items()
+                             if k.startswith("exit: ") and n > 0),
+                            reverse=True)
+            text = ", ".join(f"{name} {human(n)}" for n, name in causes[:4])
+            if t.get("shadow: fills"):
+                text += f"; fills {human(t['shadow: fills'])}"
+            if t.get("patch: sites run"):
+                text += f"; patched sites run {human(t['patch: sites run'])}"
+            print(f"    {w:10} {human(total):>8}  {per:20}  {text}")
+
+
+# ---- Results: JSON and a chart -------------------------------------------------------
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        qemu = subprocess.run(["qemu-system-riscv64", "--version"], capture_output=True,
+                              text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        qemu = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(), "qemu": qemu,
+            "date": datetime.datetime.now().isoformat(timespec="seconds")}
+
+
+def chart(linux, mach, path):
+    """Ratio to native per workload and Umbra configuration, log scale: wall
+    time (medians) and, if there, icount guest time."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib import ticker
+    except ImportError:
+        print("  (no chart: python3-matplotlib is missing; make deps)")
+        return False
+    ratios = linux["ratios"]
+    configs = [c for c in UMBRA_CONFIGS if c in ratios]
+    rows = list(next(iter(linux["medians"].values())))
+    panels = [(k, t) for k, t in (("wall_s", "wall time (host), median"),
+                                  ("icount_guest_s", "guest time with -icount shift=0"))
+              if any(ratios[c][w][k] for c in configs for w in rows)]
+    if not configs or not panels:
+        return False
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 4.2 * len(panels)), squeeze=False)
+    colors = {"shadow": "tab:blue", "shadow-nopatch": "tab:red", "hext": "tab:green"}
+    bar = 0.8 / len(configs)
+    for ax, (key, title) in zip(axes[:, 0], panels):
+        for i, c in enumerate(configs):
+            xs = [j + (i - (len(configs) - 1) / 2) * bar for j in range(len(rows))]
+            ys = [ratios[c][w][key] or 0 for w in rows]
+            ax.bar(xs, ys, bar, label=c, color=colors[c])
+            for x, y in zip(xs, ys):
+                if y:
+                    ax.text(x, y, f"{y:.1f}", ha="center", va="bottom", fontsize=7)
+        ax.axhline(1, color="black", linewidth=1)
+        ax.set_yscale("log")
+        top = max([2] + [ratios[c][w][key] or 0 for c in configs for w in rows])
+        ax.set_ylim(0.5, top * 1.6)
+        ax.yaxis.set_major_locator(ticker.FixedLocator(
+            [t * 10 ** e for e in range(-1, 4) for t in (1, 2, 5)]))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda y, _: f"{y:g}x"))
+        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        ax.set_xticks(range(len(rows)), rows)
+        ax.set_ylabel("time / native")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+        ax.grid(axis="y", which="both", alpha=0.3)
+    fig.suptitle("Umbra: Linux 6.1 workloads, slowdown vs native (log scale)\n"
+                 f"{mach['cpu']}, {mach['cores']} cores; {mach['qemu']}; {mach['date']}",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main():
+    global UMBRA
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", choices=["micro", "linux"], help="run only this part")
+    p.add_argument("--runs", type=int, default=3, help="Linux boots per configuration "
+                   "without icount (default 3; 0: none)")
+    p.add_argument("--configs", default=",".join(CONFIGS),
+                   help="comma-separated, of " + ",".join(CONFIGS))
+    p.add_argument("--workloads", default=",".join(w[0] for w in WORKLOADS),
+                   help="comma-separated, of " + ",".join(w[0] for w in WORKLOADS))
+    p.add_argument("--no-icount", action="store_true", help="skip the Linux icount runs")
+    p.add_argument("--umbra", default=UMBRA, help="Umbra image (default $UMBRA_BIN or "
+                   "build/umbra.bin)")
+    args = p.parse_args()
+    UMBRA = os.path.abspath(args.umbra)
+    configs = [c for c in CONFIGS if c in args.configs.split(",")]
+    names = [w[0] for w in WORKLOADS if w[0] in args.workloads.split(",")]
+    unknown = set(args.configs.split(",")) - set(CONFIGS)
+    unknown |= set(args.workloads.split(",")) - set(w[0] for w in WORKLOADS)
+    if unknown or not configs:
+        p.error(f"unknown configuration or workload: {', '.join(sorted(unknown)) or '(none)'}")
+
+    start = time.monotonic()
+    mach = machine()
+    print(f"Machine: {mach['cpu']}, {mach['cores']} cores; {mach['qemu']}; {mach['date']}")
+    print(f"Umbra: {UMBRA}")
+    print()
+    results = {"machine": mach, "umbra": UMBRA, "configs": {c: {
+        "backend": CONFIGS[c][0], "cpu": CONFIGS[c][1], "patch": CONFIGS[c][2]} for c in configs}}
+    if args.only != "linux":
+        results["micro"] = micro_figures(configs)
+    if args.only != "micro":
+        results["linux"] = linux_figures(configs, names, args.runs, not args.no_icount)
+
+    os.makedirs(OUT, exist_ok=True)
+    results["seconds"] = round(time.monotonic() - start)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print()
+    print(f"Results: {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}", end="")
+    if results.get("linux") and "native" in configs and \
+            chart(results["linux"], mach, os.path.join(OUT, "workloads.png")):
+        print(f", chart: {os.path.relpath(os.path.join(OUT, 'workloads.png'), ROOT)}", end="")
+    print(f" ({results['seconds']} s)")
+    return 0
 
 
 if __name__ == "__main__":

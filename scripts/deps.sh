@@ -26,6 +26,7 @@ libc6-dev
 python3
 python3-pytest
 python3-pexpect
+python3-matplotlib
 gdb-multiarch
 gcc-riscv64-linux-gnu
 libc6-dev-riscv64-cross

@@ -3,7 +3,7 @@
 
     run.py --guest G [--backend shadow|native] [--smp N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
-           [--icount] [--gdb]
+           [--icount] [--gdb] [--patch 0|1]
 
 native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
@@ -103,7 +103,8 @@ def umbra_cmd(args, mem):
         iaddr = align_down(kaddr - isize, 4096)
         cmd += ["-device", f"loader,file={args.initrd},addr={iaddr:#x},force-raw=on"]
         cmdline += f" initrd={iaddr:#x},{isize}"
-    cmdline += f" mem={mem} smp={args.smp} backend={args.backend} -- {args.append or ''}"
+    cmdline += f" mem={mem} smp={args.smp} backend={args.backend} patch={args.patch}"
+    cmdline += f" -- {args.append or ''}"
     cmd += ["-append", cmdline.rstrip()]
     return cmd
 
@@ -118,6 +119,8 @@ def main():
     p.add_argument("--initrd", default="")
     p.add_argument("--disk", default="", help="raw disk image for a virtio-blk disk")
     p.add_argument("--cpu", default="rv64,h=false")
+    p.add_argument("--patch", default="1", choices=["0", "1"],
+                   help="shadow backend: patch hot privileged instructions to ebreak (1)")
     p.add_argument("--umbra", default="build/umbra.bin")
     p.add_argument("--icount", action="store_true", help="-icount shift=0 (one hart)")
     p.add_argument("--gdb", action="store_true", help="wait for gdb on :1234 and start it")

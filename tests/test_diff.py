@@ -8,11 +8,12 @@ from guestrun import guest_path, guest_names, run_guest
 
 NATIVE_CPU = "rv64,h=false"
 
-# (backend, QEMU -cpu): trap-and-emulate on a core without H and (forced) on
-# one with H, and the H-extension backend.
+# (backend, QEMU -cpu, run.py options): trap-and-emulate on a core without H
+# (with trap-and-patch, the default) and (forced) on one with H, there with
+# PATCH=0 (every privileged instruction traps), and the H-extension backend.
 # hext also without Sstc: the guest's timer then comes through hvip.
-BACKENDS = [("shadow", "rv64,h=false"), ("shadow", "rv64"), ("hext", "rv64"),
-            ("hext", "rv64,sstc=false")]
+BACKENDS = [("shadow", "rv64,h=false", ()), ("shadow", "rv64", ("--patch", "0")),
+            ("hext", "rv64", ()), ("hext", "rv64,sstc=false", ())]
 
 # What a guest on the H backend sees differently, because of the machine
 # under it rather than Umbra: each entry replaces a block of native output
@@ -67,9 +68,10 @@ def native_runs():
     return {}
 
 
-@pytest.mark.parametrize("backend,cpu", BACKENDS, ids=[f"{b}-{c}" for b, c in BACKENDS])
+@pytest.mark.parametrize("backend,cpu,opts", BACKENDS,
+                         ids=[f"{b}-{c}" + "".join(o) for b, c, o in BACKENDS])
 @pytest.mark.parametrize("name", guest_names())
-def test_guest_matches_native(name, backend, cpu, native_runs):
+def test_guest_matches_native(name, backend, cpu, opts, native_runs):
     if name not in native_runs:
         native_runs[name] = run_guest(guest_path(name), "native", NATIVE_CPU)
     native = native_runs[name]
@@ -77,7 +79,7 @@ def test_guest_matches_native(name, backend, cpu, native_runs):
     assert native.section(), f"native run printed no TEST section:\n{native.output[-2000:]}"
     assert native.verdict() == "PASS", native.section()
 
-    umbra = run_guest(guest_path(name), backend, cpu)
+    umbra = run_guest(guest_path(name), backend, cpu, extra=opts)
     expected = expected_section(native, backend)
     assert umbra.section() == expected, \
         f"under Umbra ({backend}, -cpu {cpu}) the guest saw something else:\n" + umbra.output[-4000:]

@@ -44,3 +44,7 @@ def test_shadow_tables():
 
 def test_virtio_models():
     run([os.path.join(BUILD, "host", "test_virtio")])
+
+
+def test_patch_table():
+    run([os.path.join(BUILD, "host", "test_patch")])

@@ -21,7 +21,10 @@ import pytest
 from guestrun import ROOT, guest_path, run_guest
 
 NATIVE_CPU = "rv64,h=false"
-BACKENDS = [("shadow", "rv64,h=false"), ("hext", "rv64")]
+# (backend, QEMU -cpu, run.py options): shadow with trap-and-patch (the
+# default) and without (PATCH=0), and the H backend.
+BACKENDS = [("shadow", "rv64,h=false", ()), ("shadow", "rv64,h=false", ("--patch", "0")),
+            ("hext", "rv64", ())]
 
 # Guests whose outcome under Umbra is Umbra's documented behaviour rather
 # than the native machine's; their own checks still decide (they ask the SBI
@@ -57,17 +60,18 @@ def assert_not_escaped(run, where):
     assert not run.output.rstrip().endswith("timed out after 60 s]"), f"{where}: hung"
 
 
-@pytest.mark.parametrize("backend,cpu", BACKENDS, ids=[f"{b}-{c}" for b, c in BACKENDS])
+@pytest.mark.parametrize("backend,cpu,opts", BACKENDS,
+                         ids=[f"{b}-{c}" + "".join(o) for b, c, o in BACKENDS])
 @pytest.mark.parametrize("name", hostile_names())
-def test_hostile_guest(name, backend, cpu, native_runs):
+def test_hostile_guest(name, backend, cpu, opts, native_runs):
     if name not in native_runs:
         native_runs[name] = run_guest(guest_path(name), "native", NATIVE_CPU)
     native = native_runs[name]
     assert_not_escaped(native, "native")
     assert native.verdict() == "PASS", "native run:\n" + native.output[-4000:]
 
-    umbra = run_guest(guest_path(name), backend, cpu)
-    where = f"under Umbra ({backend}, -cpu {cpu})"
+    umbra = run_guest(guest_path(name), backend, cpu, extra=opts)
+    where = f"under Umbra ({backend}, -cpu {cpu} {' '.join(opts)})"
     assert_not_escaped(umbra, where)
     stop = EXPECTED_STOP.get((name, backend))
     if stop:

@@ -28,10 +28,14 @@ class Guest:
 
     def __init__(self, backend, disk):
         # Natively and on the trap-and-emulate backend: a core without H;
-        # the H-extension backend runs on a core with it.
+        # the H-extension backend runs on a core with it.  shadow-nopatch is
+        # trap-and-emulate with PATCH=0: every privileged instruction traps.
         cpu = "rv64" if backend == "hext" else "rv64,h=false"
+        patch = "0" if backend == "shadow-nopatch" else "1"
+        backend = backend.replace("-nopatch", "")
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
                "--initrd", INITRD, "--disk", disk, "--backend", backend, "--cpu", cpu,
+               "--patch", patch,
                "--mem", "256M", "--append", "console=ttyS0",
                "--umbra", os.path.join(BUILD, "umbra.bin")]
         self.backend = backend
@@ -76,7 +80,7 @@ class _Tee:
         pass
 
 
-@pytest.fixture(params=["native", "shadow", "hext"])
+@pytest.fixture(params=["native", "shadow", "shadow-nopatch", "hext"])
 def guest(request, tmp_path):
     disk = tmp_path / "disk.img"
     shutil.copy(DISK, disk)

@@ -54,7 +54,7 @@ static int parse_range(const char *s, uint64_t *addr, uint64_t *size)
 /*
  * Umbra's command line (chosen/bootargs of the host DT, written by the run
  * script): "guest=ADDR,SIZE [initrd=ADDR,SIZE] [mem=SIZE] [smp=N]
- * [backend=auto|shadow|hext] -- GUEST ARGS".
+ * [backend=auto|shadow|hext] [patch=0|1] -- GUEST ARGS".
  * The images were staged in host RAM by QEMU's loader device.
  */
 static int parse_cmdline(const char *line, struct vm_config *cfg, const char **backend)
@@ -64,6 +64,7 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 	cfg->mem_size = 128 << 20;
 	cfg->nvcpus = 1;
 	cfg->bootargs = "";
+	cfg->patch = true;
 
 	char *p = buf;
 	while (*p) {
@@ -94,6 +95,8 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 				*backend = tok + 8;
 			else
 				err = ERR_INVAL;
+		} else if (!strcmp(tok, "patch=0") || !strcmp(tok, "patch=1")) {
+			cfg->patch = tok[6] == '1';
 		} else if (!strncmp(tok, "smp=", 4)) {
 			err = parse_size(tok + 4, &n);
 			cfg->nvcpus = n;
@@ -184,6 +187,10 @@ static void probe_hart(void)
 
 	platform.has_sstc = HART_PROBE(old = csr_read(stimecmp));
 	platform.has_h = hext_probe();
+	/* C: riscv,isa's single letters ("rv64imafdch_zicsr...") name it. */
+	const char *isa = platform.isa + (strncmp(platform.isa, "rv64", 4) ? 0 : 4);
+	for (; *isa && *isa != '_'; isa++)
+		platform.has_c |= *isa == 'c';
 	if (platform.has_h) {
 		csr_write(CSR_HCOUNTEREN, ~0UL);
 		platform.hcounteren_mask = csr_read(CSR_HCOUNTEREN);

@@ -31,6 +31,7 @@ struct platform {
 	unsigned asid_bits;       /* ASIDLEN of the real satp */
 	uint64_t guest_satp_mode; /* the widest paging mode offered to guests */
 	bool has_h;               /* the hart has the H extension */
+	bool has_c;               /* ... compressed instructions (riscv,isa) */
 	bool has_sstc;            /* S-mode may use stimecmp (Sstc, enabled by M) */
 	uint64_t hcounteren_mask;
 };

@@ -136,7 +136,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 			return err;
 	} else {
 		vm->bare_root = spt_bare_view_create(vm);
-		if (!vm->bare_root || spt_init(vm))
+		if (!vm->bare_root || spt_init(vm) || patch_init(vm, cfg->patch && platform.has_c))
 			return ERR_NOMEM;
 	}
 	for (unsigned i = 0; i < vm->nvcpus; i++) {

@@ -13,6 +13,7 @@
 #include "umbra.h"
 #include "spt.h"
 #include "vdev.h"
+#include "patch.h"
 
 #define GUEST_RAM_BASE    0x80000000UL
 #define GUEST_KERNEL_GPA  0x80200000UL
@@ -26,6 +27,7 @@ struct vm_config {
 	uint64_t initrd_pa, initrd_size;   /* optional */
 	uint64_t mem_size;                 /* guest RAM */
 	bool hext;                         /* use the H-extension backend */
+	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
 };
@@ -41,6 +43,7 @@ struct vm {
 	uint64_t entry_gpa, fdt_gpa;
 	uint64_t *bare_root;          /* the view used while the guest's satp is Bare */
 	struct spt_cache spt;         /* shadows used while it is not */
+	struct patch_table patch;     /* shadow: its patched sites (src/patch) */
 	struct vdev *devs[VDEV_MAX];  /* emulated devices (src/vdev) */
 	unsigned ndevs;
 	/* The interrupt controller's input wires (set by the PLIC model). */
@@ -62,6 +65,19 @@ static inline void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	    gpa - vm->ram_gpa > vm->ram_size - len)
 		return NULL;
 	return vm->ram + (gpa - vm->ram_gpa);
+}
+
+/*
+ * vm_gpa_to_hva for Umbra's direct accesses to guest RAM on the guest's
+ * behalf (a device's DMA, an SBI call's buffer): the guest's own bytes, with
+ * any patched site in the range given back its original first.
+ */
+static inline void *vm_guest_ram(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	void *p = vm_gpa_to_hva(vm, gpa, len);
+	if (p)
+		spt_xonly_release(vm, gpa, len);
+	return p;
 }
 
 /*

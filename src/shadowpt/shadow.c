@@ -47,6 +47,9 @@
  * empty (spt_fault).  Shadows are caches, so that costs refills, not
  * correctness; the guest decides how many tables its address spaces need,
  * and this is what keeps it from taking the host's memory with them.
+ * And one thing changes entries without emptying them: a page becoming
+ * execute-only (spt_xonly_enforce, for src/patch) loses R and W in every
+ * shadow that maps it.
  */
 #include <string.h>
 #include "spt.h"
@@ -113,6 +116,7 @@ static bool free_subtables(struct spt_cache *c, uint64_t *table, unsigned level)
  */
 static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 {
+	c->gen++;
 	free_subtables(c, sh->root, sh->fmt->levels - 1);
 	if (sh->fmt->levels == 3)
 		sh->root[511] = mm_window_pte();
@@ -234,11 +238,14 @@ static uint64_t shadow_perms(uint64_t gpte, unsigned view)
 	return r | w | x | PTE_U | PTE_A | PTE_D | PTE_V;
 }
 
+/* The walker reads and updates the guest's PTEs in place: a PTE that lies in
+ * an execute-only page gets its page back first (see spt_xonly_release). */
 static uint64_t *guest_pte_ptr(void *ctx, uint64_t gpa)
 {
 	struct vm *vm = ctx;
 	if (gpa & 7)
 		return NULL;
+	spt_xonly_release(vm, gpa, 8);
 	return vm_gpa_to_hva(vm, gpa, 8);
 }
 
@@ -301,6 +308,11 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 		return SPT_IN_WINDOW;
 
 	uint64_t perms = shadow_perms(w->pte, sh->view);
+	if (spt_xonly(vm, w->gpa)) {
+		perms &= ~(uint64_t)(PTE_R | PTE_W);
+		if (acc != SPT_FETCH || !(perms & PTE_X))
+			return SPT_XONLY;
+	}
 	uint64_t page = va & ~(PAGE_SIZE - 1);
 	unsigned need = tables_missing(sh, page);
 	uint64_t *pte = NULL;
@@ -322,6 +334,7 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 		}
 	}
 	c->pages += need;
+	c->gen++;
 	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;
 	if (w->level > 0)
 		*spt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
@@ -336,6 +349,7 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 {
 	uint64_t *table = sh->root;
 
+	c->gen++;
 	for (unsigned level = sh->fmt->levels - 1;; level--) {
 		uint64_t *pte = &table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
 		if (!(*pte & PTE_V) || *pte == mm_window_pte())
@@ -384,6 +398,113 @@ void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t a
 		else
 			sh->stale = true;
 	}
+}
+
+/* ---- Execute-only pages ------------------------------------------------------- */
+
+void spt_xonly_init(struct vm *vm, uint64_t *bitmap,
+		    void (*release)(struct vm *vm, uint64_t page_gpa))
+{
+	vm->spt.xonly = bitmap;
+	vm->spt.xonly_release = release;
+}
+
+/* The bit of the page of 'gpa', or NULL if it is not guest RAM. */
+static uint64_t *xonly_word(struct vm *vm, uint64_t gpa, uint64_t *bit)
+{
+	if (!vm->spt.xonly || gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
+		return NULL;
+	uint64_t page = (gpa - vm->ram_gpa) >> PAGE_SHIFT;
+	*bit = BIT(page % 64);
+	return &vm->spt.xonly[page / 64];
+}
+
+bool spt_xonly(struct vm *vm, uint64_t gpa)
+{
+	uint64_t bit, *word;
+	if (!vm->spt.xonly_count)
+		return false;
+	word = xonly_word(vm, gpa, &bit);
+	return word && (*word & bit);
+}
+
+void spt_xonly_set(struct vm *vm, uint64_t gpa, bool on)
+{
+	uint64_t bit, *word = xonly_word(vm, gpa, &bit);
+	if (!word || !!(*word & bit) == on)
+		return;
+	*word ^= bit;
+	vm->spt.xonly_count += on ? 1 : -1;
+	vm->spt.gen++;
+}
+
+/* Strip R and W from the leaves under 'table' that map marked pages (the
+ * shadows' leaves are all 4 KiB pages; Umbra's window is not guest RAM). */
+static void xonly_strip(struct vm *vm, uint64_t *table, unsigned level)
+{
+	uint64_t window = mm_window_pte(), ram_pa = mm_va_to_pa(vm->ram);
+
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t pte = table[i];
+		if (!(pte & PTE_V) || pte == window)
+			continue;
+		if (pte_is_table(pte)) {
+			if (level > 0)
+				xonly_strip(vm, mm_pa_to_va(pte_pa(pte)), level - 1);
+			continue;
+		}
+		if (!(pte & (PTE_R | PTE_W)) || pte_pa(pte) < ram_pa ||
+		    !spt_xonly(vm, pte_pa(pte) - ram_pa + vm->ram_gpa))
+			continue;
+		pte &= ~(uint64_t)(PTE_R | PTE_W);
+		table[i] = pte & PTE_X ? pte : 0;
+	}
+}
+
+void spt_xonly_enforce(struct vm *vm)
+{
+	struct spt_cache *c = &vm->spt;
+
+	for (unsigned i = 0; i < SPT_SLOTS; i++) {
+		struct spt_shadow *sh = &c->slot[i];
+		/* (a stale shadow is emptied before it is used again) */
+		if (sh->used && !sh->stale)
+			xonly_strip(vm, sh->root, sh->fmt->levels - 1);
+	}
+	c->gen++;
+	sfence_vma_all();
+}
+
+void spt_xonly_release(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm->spt.xonly_count || !vm_gpa_to_hva(vm, gpa, len) || !len)
+		return;
+	uint64_t first = gpa >> PAGE_SHIFT, last = (gpa + len - 1) >> PAGE_SHIFT;
+	for (uint64_t page = first; page <= last; page++)
+		if (spt_xonly(vm, page << PAGE_SHIFT))
+			vm->spt.xonly_release(vm, page << PAGE_SHIFT);
+}
+
+/* (On the breakpoint fast path: a walk of Umbra's own tables, whose leaves
+ * for guest pages are all 4 KiB.) */
+uint64_t spt_shadow_gpa(struct vm *vm, struct spt_shadow *sh, uint64_t va)
+{
+	uint64_t *table = sh->root, pte;
+
+	for (unsigned level = sh->fmt->levels - 1;; level--) {
+		pte = table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
+		if (!(pte & PTE_V))
+			return 0;
+		if (!pte_is_table(pte))
+			break;
+		if (level == 0)
+			return 0;
+		table = mm_pa_to_va(pte_pa(pte));
+	}
+	uint64_t off = pte_pa(pte) - mm_va_to_pa(vm->ram);
+	if (off >= vm->ram_size)
+		return 0;
+	return vm->ram_gpa + off + (va & (PAGE_SIZE - 1));
 }
 
 void spt_print_stats(struct vm *vm)

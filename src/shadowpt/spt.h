@@ -9,6 +9,8 @@
 
 #include "umbra.h"
 
+struct vm;
+
 /*
  * A page-table format is data: how many levels, and what satp calls it.
  * Every level indexes 9 bits of the virtual address above the 12-bit offset.
@@ -44,6 +46,12 @@ int spt_map(const struct pt_format *fmt, uint64_t *root, uint64_t va,
 
 /* The satp value that selects 'root' in 'fmt' with 'asid'. */
 uint64_t spt_satp(const struct pt_format *fmt, uint64_t *root, uint16_t asid);
+
+/* PTE bits 63:54 of a guest PTE.  Bit 63 is N (Svnapot), 62:61 PBMT
+ * (Svpbmt), 60:54 are reserved.  The guest is offered neither extension, so
+ * for it all ten bits are reserved: a PTE with any of them set raises a page
+ * fault. */
+#define PTE_HI_RESERVED  (~_UL(0) << 54)
 
 /* ---- The guest's own page tables (walk.c) ---------------------------------
  *
@@ -126,7 +134,16 @@ struct spt_cache {
 	uint64_t satp;            /* ... the real satp that selects it */
 	unsigned pages;           /* table pages the shadows hold now (roots aside) */
 	bool host_asids;          /* slots have their own host ASIDs */
+	/* Bumped whenever a shadow entry changes or goes (a fill, a flush, an
+	 * emptied shadow) and when a page becomes or stops being execute-only:
+	 * what was looked up through the shadows before is then stale. */
+	uint64_t gen;
 	struct spt_stats stats;
+	/* Execute-only guest pages (see "Execute-only pages" below): one bit
+	 * per page of guest RAM, NULL until spt_xonly_init. */
+	uint64_t *xonly;
+	unsigned xonly_count;     /* pages marked */
+	void (*xonly_release)(struct vm *vm, uint64_t page_gpa);
 };
 
 /* What spt_fault() found. */
@@ -136,6 +153,7 @@ enum {
 	SPT_NOT_RAM,       /* it translates to w->gpa, which is not guest RAM */
 	SPT_IN_WINDOW,     /* the guest mapped Umbra's window: cannot shadow */
 	SPT_NO_MEMORY,     /* not even an empty cache leaves pages for the fill */
+	SPT_XONLY,         /* the guest may, but its page is execute-only: w->gpa */
 };
 
 struct vm;
@@ -153,6 +171,33 @@ int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc
 /* The guest's sfence.vma: rs1 != x0 gives by_va, rs2 != x0 gives by_asid. */
 void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
 void spt_print_stats(struct vm *vm);
+
+/*
+ * ---- Execute-only pages ----------------------------------------------------
+ * A page that holds bytes the guest must not see (the ebreaks of src/patch)
+ * is mapped execute-only in every shadow, whatever the guest's own PTEs
+ * allow: loads and stores to it fault, and spt_fault reports them as
+ * SPT_XONLY for the owner of the page to serve.  Umbra's own direct
+ * accesses to guest RAM (devices, the SBI, the page-table walker) call
+ * spt_xonly_release first, which hands such pages back to their owner
+ * through the 'release' callback, so that they see the guest's bytes.
+ */
+/* 'bitmap': zeroed, one bit per page of guest RAM (SPT_XONLY_BYTES). */
+#define SPT_XONLY_BYTES(ram_size) ((((ram_size) >> PAGE_SHIFT) + 63) / 64 * 8)
+void spt_xonly_init(struct vm *vm, uint64_t *bitmap,
+		    void (*release)(struct vm *vm, uint64_t page_gpa));
+bool spt_xonly(struct vm *vm, uint64_t gpa);
+/* Mark or unmark the page of 'gpa'.  Marking takes effect for the shadows'
+ * existing entries only with spt_xonly_enforce. */
+void spt_xonly_set(struct vm *vm, uint64_t gpa, bool on);
+/* Take read and write permission away from every shadow entry that maps a
+ * marked page (a scan of all shadows: batch the marks). */
+void spt_xonly_enforce(struct vm *vm);
+/* Umbra is about to access [gpa, gpa+len) of guest RAM directly. */
+void spt_xonly_release(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The guest-physical address the active shadow 'sh' maps 'va' to; 0 if it
+ * maps nothing there. */
+uint64_t spt_shadow_gpa(struct vm *vm, struct spt_shadow *sh, uint64_t va);
 
 /* Build the view a guest runs on while its satp is Bare: guest-physical RAM
  * mapped at its guest-physical address, user-accessible, plus Umbra's

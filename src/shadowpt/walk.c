@@ -21,10 +21,6 @@
  */
 #include "spt.h"
 
-/* PTE bits 63:54.  Bit 63 is N (Svnapot), 62:61 PBMT (Svpbmt), 60:54 are
- * reserved.  The guest is offered neither extension, so for it all ten bits
- * are reserved: a PTE with any of them set raises a page fault. */
-#define PTE_HI_RESERVED  (~_UL(0) << 54)
 /* The PPN field, bits 53:10: 44 bits in both Sv39 and Sv48. */
 #define PTE_PPN_MASK     (((_UL(1) << 44) - 1) << PTE_PPN_SHIFT)
 /* For non-leaf PTEs, D, A and U are "reserved for future standard use". */

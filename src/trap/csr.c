@@ -128,15 +128,19 @@ static const struct vcsr vcsrs[] = {
 _Static_assert(ARRAY_SIZE(vcsrs) < STATS_CSR_SLOTS, "stats slots");
 #define VCSR_OTHER ARRAY_SIZE(vcsrs)   /* stats slot for CSRs that fault */
 
+/* CSR number -> 1 + its row in vcsrs (0: not a virtual CSR). */
+static const uint8_t vcsr_row[4096] = {
+	[CSR_SSTATUS] = 1, [CSR_SIE] = 2, [CSR_SIP] = 3, [CSR_STVEC] = 4,
+	[CSR_SSCRATCH] = 5, [CSR_SEPC] = 6, [CSR_SCAUSE] = 7, [CSR_STVAL] = 8,
+	[CSR_SATP] = 9, [CSR_SCOUNTEREN] = 10, [CSR_SENVCFG] = 11,
+};
+
 static const struct vcsr *vcsr_find(uint16_t num)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(vcsrs); i++)
-		if (vcsrs[i].num == num) {
-			if (num == CSR_SENVCFG && !platform.has_senvcfg)
-				return NULL;
-			return &vcsrs[i];
-		}
-	return NULL;
+	unsigned row = vcsr_row[num & 0xfff];
+	if (!row || (num == CSR_SENVCFG && !platform.has_senvcfg))
+		return NULL;
+	return &vcsrs[row - 1];
 }
 
 const char *vcsr_stats_name(unsigned slot)
@@ -176,10 +180,11 @@ enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in)
 	v->stats.csr[c - vcsrs]++;
 
 	uint64_t old = c->read(v);
+	unsigned rd = in->rd;	/* (before the write: see trap.c, emulate_site) */
 	if (writes)
 		c->write(v, (old & ~write_mask) | (new_val & write_mask));
-	if (in->rd)
-		v->tf.x[in->rd] = old;
+	if (rd)
+		v->tf.x[rd] = old;
 	return TRAP_NEXT;
 }
 
@@ -187,6 +192,8 @@ enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in)
  * found them had OpenSBI started it directly. */
 void vcsr_init(struct vcpu *v)
 {
+	for (unsigned i = 0; i < ARRAY_SIZE(vcsrs); i++)
+		ASSERT(vcsr_row[vcsrs[i].num] == i + 1);	/* the two tables agree */
 	v->csr.sstatus = (boot_csrs.sstatus & SSTATUS_VIRTUAL) | (boot_csrs.sstatus & SSTATUS_UXL);
 	v->csr.sie = boot_csrs.sie & platform.sie_mask;
 	v->csr.sip = boot_csrs.sip & SIP_SSIP;

@@ -68,6 +68,9 @@ void vcpu_update_mmu(struct vcpu *v)
 		return;
 	v->mmu_satp = v->csr.satp;
 	v->mmu_view = view;
+	/* The Bare view maps all guest RAM readable: no patch may stay. */
+	if (!spt_guest_format(v->csr.satp))
+		patch_release_all(v->vm);
 	v->shadow = spt_switch(v->vm, v->csr.satp, view);
 	v->host_satp = v->vm->spt.satp;
 }

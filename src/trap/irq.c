@@ -104,14 +104,22 @@ void vcpu_poll_timer(struct vcpu *v)
  * runs below S (U-mode: always enabled) or sstatus.SIE is set.  Several at
  * once are taken in the fixed priority order SEI, SSI, STI.
  */
+uint64_t vcpu_interrupts_ready(struct vcpu *v)
+{
+	if (v->vm->hext)
+		return 0;	/* the hardware delivers VS interrupts itself */
+	uint64_t ready = vcpu_sip(v) & v->csr.sie;
+	if (v->mode == PRV_S && !(v->csr.sstatus & SSTATUS_SIE))
+		return 0;
+	return ready;
+}
+
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
 	static const uint8_t priority[] = { IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER };
-	if (v->vm->hext)
-		return;		/* the hardware delivers VS interrupts itself */
-	uint64_t ready = vcpu_sip(v) & v->csr.sie;
+	uint64_t ready = vcpu_interrupts_ready(v);
 
-	if (!ready || (v->mode == PRV_S && !(v->csr.sstatus & SSTATUS_SIE)))
+	if (!ready)
 		return;
 	for (unsigned i = 0; i < ARRAY_SIZE(priority); i++) {
 		if (ready & BIT(priority[i])) {

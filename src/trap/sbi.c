@@ -255,7 +255,7 @@ static enum trap_outcome sbi_dbcn(struct vcpu *v, struct sbi_call *c)
 	case SBI_DBCN_WRITE:
 	case SBI_DBCN_READ:
 		/* The buffer is guest-physical: arg1 low bits, arg2 high bits. */
-		buf = c->arg[2] ? NULL : vm_gpa_to_hva(v->vm, c->arg[1], n);
+		buf = c->arg[2] ? NULL : vm_guest_ram(v->vm, c->arg[1], n);
 		if (!buf) {
 			c->error = SBI_ERR_INVALID_PARAM;
 			break;

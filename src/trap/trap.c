@@ -56,6 +56,7 @@ int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 			return ERR_FAULT;
 		}
 		memcpy(dst, src, chunk);
+		patch_overlay(v->vm, gpa, dst, chunk);	/* never show a patch */
 		dst += chunk, va += chunk, len -= chunk;
 	}
 	return 0;
@@ -100,6 +101,10 @@ static enum trap_outcome handle_illegal(struct vcpu *v)
 		return TRAP_RESUME;
 	}
 	v->insn_len = in.len;
+	/* A privileged instruction of the guest kernel with paging on: a
+	 * candidate for trap-and-patch (src/patch). */
+	if (v->vm->patch.enabled && v->shadow)
+		patch_note(v->vm, spt_shadow_gpa(v->vm, v->shadow, v->tf.pc), v->insn_raw, &in);
 	return insn_emulate(v, &in);
 }
 
@@ -145,6 +150,19 @@ static int mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
 	return 0;
 }
 
+/* Write what a load read to its destination register, sign- or
+ * zero-extended from its width as the load says. */
+static void load_result(struct vcpu *v, const struct decode_insn *in, uint64_t val)
+{
+	if (in->width < 8) {
+		unsigned shift = 64 - 8 * in->width;
+		val = in->is_signed ? (uint64_t)((int64_t)(val << shift) >> shift)
+				    : (val << shift) >> shift;
+	}
+	if (in->rd)
+		v->tf.x[in->rd] = val;
+}
+
 /*
  * A load or store to a device.  The guest's view never maps device
  * ranges, so the instruction faulted; Umbra decodes it, makes the access
@@ -176,16 +194,38 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 	} else {
 		if (d->access(d, gpa - d->base, in.width, false, &val))
 			return -1;
-		if (in.width < 8) {
-			unsigned shift = 64 - 8 * in.width;
-			val = in.is_signed ? (uint64_t)((int64_t)(val << shift) >> shift)
-					   : (val << shift) >> shift;
-		}
-		if (in.rd)
-			v->tf.x[in.rd] = val;
+		load_result(v, &in, val);
 	}
 	v->insn_len = in.len;
 	return 0;
+}
+
+/*
+ * The guest may access the page at 'gpa', but the shadows map it
+ * execute-only because it holds patched sites (src/patch).  An integer load
+ * within the page is served here, with the original bytes; anything else (a
+ * store, an AMO, an FP or page-crossing load) first gives the page its
+ * original bytes back and is then retried, to run on the real hart.
+ */
+static enum trap_outcome handle_xonly(struct vcpu *v, uint64_t gpa, enum spt_access acc)
+{
+	struct decode_insn in;
+	uint32_t raw;
+	uint64_t val = 0;
+
+	if (acc == SPT_LOAD && !vcpu_fetch_insn(v, &raw) && !decode_insn(raw, &in) &&
+	    in.cls == DECODE_CLASS_LOAD && !in.fp &&
+	    v->tf.x[in.rs1] + (uint64_t)in.imm == v->tf.tval &&
+	    (gpa & (PAGE_SIZE - 1)) + in.width <= PAGE_SIZE) {
+		memcpy(&val, vm_gpa_to_hva(v->vm, gpa, in.width), in.width);
+		patch_overlay(v->vm, gpa, &val, in.width);
+		load_result(v, &in, val);
+		v->insn_len = in.len;
+		v->vm->patch.stats.loads++;
+		return TRAP_NEXT;
+	}
+	patch_release_page(v->vm, gpa);
+	return TRAP_RESUME;
 }
 
 /*
@@ -207,6 +247,8 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 	case SPT_GUEST_FAULT:
 		vcpu_inject_trap(v, w.cause, v->tf.tval);
 		return TRAP_RESUME;
+	case SPT_XONLY:
+		return handle_xonly(v, w.gpa, acc);
 	case SPT_IN_WINDOW:
 		pr_err("the guest mapped virtual address 0x%lx, in the top 1 GiB that Umbra reserves\n",
 		       v->tf.tval);
@@ -224,14 +266,79 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 }
 
 /*
- * A breakpoint (ebreak, c.ebreak) is the guest's own: it gets it with stval
- * 0 or the ebreak's address, as the hart chose.  The hart's own value is
- * not passed on: QEMU 10 builds the pc into code it shares between virtual
- * aliases of one physical page, and both virtual modes run in real U-mode
- * here, so its stval may name another alias.
+ * The live patched site (src/patch) at the guest's pc, or NULL: pc ->
+ * guest-physical through the shadow the hart fetched it through -> the
+ * table.  The answer is cached by pc until a shadow or the table changes.
+ */
+static const struct patch_site *site_at_pc(struct vcpu *v)
+{
+	if (!v->shadow || !v->vm->patch.live)
+		return NULL;
+	typeof(v->site_cache[0]) *e = &v->site_cache[(v->tf.pc >> 1) % ARRAY_SIZE(v->site_cache)];
+	if (e->pc != v->tf.pc || e->host_satp != v->host_satp || e->gen != v->vm->spt.gen) {
+		uint64_t gpa = spt_shadow_gpa(v->vm, v->shadow, v->tf.pc);
+		const struct patch_site *site = gpa ? patch_find(v->vm, gpa) : NULL;
+		*e = (typeof(*e)){ v->tf.pc, v->host_satp, v->vm->spt.gen, site };
+	}
+	return e->site;
+}
+
+/* Run the original instruction of a patched site, in virtual S-mode. */
+static enum trap_outcome emulate_site(struct vcpu *v, const struct patch_site *site)
+{
+	v->insn_raw = site->insn;
+	v->insn_len = site->in.len;
+	v->stats.patched++;
+	/* A CSR access leaves the hart fetching from the same place (satp
+	 * aside): the next site, if there is one, may run in this exit. */
+	v->chainable = site->next_live && site->in.cls == DECODE_CLASS_CSR &&
+		       site->in.csr != CSR_SATP;
+	/* (The handlers read what they need of 'in' before anything they do
+	 * can release the site: a satp write entering the Bare view.) */
+	return insn_emulate(v, &site->in);
+}
+
+/*
+ * After an emulated site, the site right after it, if it may run without
+ * the guest running in between (trap_handle): Linux saves five CSRs in a
+ * row on every trap and restores two in a row.  The next instruction must
+ * be a live site in the same page (so the same mapping fetches it), the
+ * last one a CSR access that did not switch address space, and no
+ * interrupt may have become ready (the hart would take it first).
+ */
+static const struct patch_site *site_next(struct vcpu *v, uint64_t last_pc)
+{
+	if (!v->chainable)
+		return NULL;
+	v->chainable = false;
+	if ((v->tf.pc ^ last_pc) >> PAGE_SHIFT)
+		return NULL;
+	const struct patch_site *site = site_at_pc(v);
+	return site && !vcpu_interrupts_ready(v) ? site : NULL;
+}
+
+/*
+ * A breakpoint at a patched site is the guest kernel's privileged
+ * instruction: emulate the original.  In virtual U-mode (a user alias of
+ * the kernel's page) the real hart must run the original instead: the page
+ * gets its bytes back, and the instruction is retried.
+ *
+ * Any other breakpoint (ebreak, c.ebreak) is the guest's own: it gets it
+ * with stval 0 or the ebreak's address, as the hart chose.  The hart's own
+ * value is not passed on: QEMU 10 builds the pc into code it shares between
+ * virtual aliases of one physical page, and both virtual modes run in real
+ * U-mode here, so its stval may name another alias.
  */
 static enum trap_outcome handle_breakpoint(struct vcpu *v)
 {
+	const struct patch_site *site = site_at_pc(v);
+
+	if (site && v->mode == PRV_U) {
+		patch_release_page(v->vm, site->gpa);
+		return TRAP_RESUME;
+	}
+	if (site)
+		return emulate_site(v, site);
 	vcpu_inject_trap(v, CAUSE_BREAKPOINT, v->tf.tval ? v->tf.pc : 0);
 	return TRAP_RESUME;
 }
@@ -310,15 +417,26 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 			h = handle_reflect;
 	}
 
-	switch (h(v)) {
-	case TRAP_NEXT:
-		tf->pc += v->insn_len;
-		break;
-	case TRAP_RESUME:
-		break;
-	case TRAP_STOP:
-		/* One vCPU per VM: when it stops, nothing is left to run. */
-		vm_exit(v->vm, SBI_SRST_REASON_NONE);
+	v->chainable = false;
+	enum trap_outcome out = h(v);
+	for (;;) {
+		uint64_t pc = tf->pc;
+		switch (out) {
+		case TRAP_NEXT:
+			tf->pc += v->insn_len;
+			break;
+		case TRAP_RESUME:
+			break;
+		case TRAP_STOP:
+			/* One vCPU per VM: when it stops, nothing is left to run. */
+			vm_exit(v->vm, SBI_SRST_REASON_NONE);
+		}
+		/* A run of patched sites goes in one exit (see site_next). */
+		const struct patch_site *next = out == TRAP_NEXT ? site_next(v, pc) : NULL;
+		if (!next)
+			break;
+		v->stats.chained++;
+		out = emulate_site(v, next);
 	}
 	vcpu_deliver_interrupts(v);
 	vcpu_load_context(v);

@@ -67,6 +67,8 @@ int vcpu_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 /* irq.c: virtual interrupts and the virtual timer. */
 uint64_t vcpu_sip(struct vcpu *v);
 uint64_t vcpu_sie(struct vcpu *v);
+/* The interrupts the virtual hart would take now (0: none). */
+uint64_t vcpu_interrupts_ready(struct vcpu *v);
 void vcpu_deliver_interrupts(struct vcpu *v);
 void vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 void vcpu_poll_timer(struct vcpu *v);

@@ -199,6 +199,8 @@ void vcpu_print_stats(struct vm *vm)
 		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
 		console_printf("umbra: exits of vCPU %u: %lu (traps injected into the guest: %lu, wfi sleeps: %lu)\n",
 			       i, s->exits, s->injected, s->wfi_sleeps);
+		stats_row("patch", "sites run", s->patched);
+		stats_row("patch", "... of them in a run, no exit", s->chained);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->exception); c++)
 			stats_row("exit", name_or_other(exception_names[c]), s->exception[c]);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->interrupt); c++)
@@ -214,6 +216,8 @@ void vcpu_print_stats(struct vm *vm)
 		for (unsigned c = 0; c < ARRAY_SIZE(s->injected_interrupt); c++)
 			stats_row("to guest", name_or_other(interrupt_names[c]), s->injected_interrupt[c]);
 	}
-	if (!vm->hext)
+	if (!vm->hext) {
 		spt_print_stats(vm);
+		patch_print_stats(vm);
+	}
 }

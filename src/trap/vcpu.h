@@ -70,6 +70,8 @@ struct vcpu_stats {
 	uint64_t injected_exception[CAUSE_EXCEPTION_COUNT];
 	uint64_t injected_interrupt[16];
 	uint64_t wfi_sleeps;
+	uint64_t patched;                    /* patched sites emulated */
+	uint64_t chained;                    /* ... in the exit of the one before */
 };
 
 struct vcpu {
@@ -90,6 +92,11 @@ struct vcpu {
 		uint64_t cause;      /* by Umbra (vcpu_read_guest) would have */
 		uint64_t tval;       /* raised on the guest's own hart */
 	} mem_fault;
+	struct {                  /* patched sites recently reached, by pc */
+		uint64_t pc, host_satp, gen;   /* valid while vm->spt.gen == gen */
+		const struct patch_site *site;
+	} site_cache[32];
+	bool chainable;           /* the last site emulated lets the next one run now */
 	uint32_t insn_raw;        /* the instruction being emulated ... */
 	uint8_t insn_len;         /* ... and its length, 2 or 4 */
 	struct vcpu_stats stats;

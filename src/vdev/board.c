@@ -87,7 +87,7 @@ static void con_tx(void *ctx, const uint8_t *buf, size_t len)
 
 static void *board_gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
 {
-	return vm_gpa_to_hva(ctx, gpa, len);
+	return vm_guest_ram(ctx, gpa, len);
 }
 
 /* The guest's disk is the host's: its buffers go to the real device by
