@@ -21,7 +21,9 @@
  *      stval = the original bits;
  *   7. runs the site again, then writes another CSR instruction over it
  *      through the read-write alias: the new instruction runs and reads back;
- *   8. rewrites another instruction on the page (li a0, 1 -> li a0, 2).
+ *   8. rewrites another instruction on the page (li a0, 1 -> li a0, 2);
+ *   9. runs csrr fcsr and fld with sstatus.FS = Off (illegal, 10 times
+ *      each), then with FS on: now they run.
  * After each step the site still returns what its instruction says.
  * Natively every check holds; under Umbra the output must be the same.
  */
@@ -70,6 +72,9 @@ static char pool[16 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 #define OFF(f) ((unsigned long)(f) - (unsigned long)hp_page)
 
 TRAP_FN(hp_lwu, "lwu a0, 0(a0)");
+TRAP_FN(hp_fcsr, "csrr a0, fcsr");
+TRAP_FN(hp_fld, "fld fa0, 0(a0)");
+static double fp_data = 1.5;
 TRAP_FN(hp_lhu, "lhu a0, 0(a0)");
 
 /* Read the 8 bytes at page offset 'off' through the mapping at 'va' in
@@ -178,6 +183,22 @@ int main(void)
 	check(hp_li(0) == 2, "8: rewritten to li a0, 2, it returns 2");
 	read_back("8 read-only alias", RO_VA, OFF(hp_li), LI_A0_2 | (unsigned long)RET << 32);
 	run_site("8", scratch);
+
+	/* 9. */
+	int traps = 0;
+	csr_clear(CSR_SSTATUS, SSTATUS_FS);
+	for (int i = 0; i < 10; i++) {
+		expect_trap(hp_fcsr, 0, &t);
+		traps += t.taken && t.scause == CAUSE_ILLEGAL_INSTRUCTION;
+		expect_trap(hp_fld, (unsigned long)&fp_data, &t);
+		traps += t.taken && t.scause == CAUSE_ILLEGAL_INSTRUCTION;
+	}
+	check(traps == 20, "9: with FS = Off, csrr fcsr and fld trap 10 times each");
+	csr_set(CSR_SSTATUS, SSTATUS_FS);
+	expect_trap(hp_fcsr, 0, &t);
+	check(!t.taken, "9: with FS on, csrr fcsr runs");
+	expect_trap(hp_fld, (unsigned long)&fp_data, &t);
+	check(!t.taken, "9: with FS on, fld runs");
 
 	pt_switch(0);
 	test_end();

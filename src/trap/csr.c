@@ -143,6 +143,11 @@ static const struct vcsr *vcsr_find(uint16_t num)
 	return &vcsrs[row - 1];
 }
 
+bool vcsr_is_virtual(uint16_t num)
+{
+	return vcsr_find(num) != NULL;
+}
+
 const char *vcsr_stats_name(unsigned slot)
 {
 	return slot < ARRAY_SIZE(vcsrs) ? vcsrs[slot].name : slot == VCSR_OTHER ? "other" : NULL;

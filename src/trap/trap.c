@@ -101,9 +101,16 @@ static enum trap_outcome handle_illegal(struct vcpu *v)
 		return TRAP_RESUME;
 	}
 	v->insn_len = in.len;
-	/* A privileged instruction of the guest kernel with paging on: a
-	 * candidate for trap-and-patch (src/patch). */
-	if (v->vm->patch.enabled && v->shadow)
+	/*
+	 * A privileged instruction of the guest kernel with paging on is a
+	 * candidate for trap-and-patch (src/patch) if it traps whatever the
+	 * guest's state: an access to one of its S-mode CSRs, sret, wfi,
+	 * sfence.vma.  Not an instruction that traps only now: an FP load or
+	 * an fcsr access with sstatus.FS = Off runs on the hart once FS is on.
+	 */
+	if (v->vm->patch.enabled && v->shadow &&
+	    (in.cls == DECODE_CLASS_CSR ? vcsr_is_virtual(in.csr)
+	     : in.op == DECODE_OP_SRET || in.op == DECODE_OP_WFI || in.op == DECODE_OP_SFENCE_VMA))
 		patch_note(v->vm, spt_shadow_gpa(v->vm, v->shadow, v->tf.pc), v->insn_raw, &in);
 	return insn_emulate(v, &in);
 }

@@ -76,6 +76,8 @@ void vcpu_wait_for_interrupt(struct vcpu *v);
 
 /* csr.c: one read-modify-write of a virtual CSR. */
 enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in);
+/* Is 'num' one of the guest's S-mode CSRs (which always trap)? */
+bool vcsr_is_virtual(uint16_t num);
 void vcsr_init(struct vcpu *v);
 const char *vcsr_stats_name(unsigned slot);
 
