@@ -45,6 +45,11 @@ def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
     return Run(code, raw.decode("utf-8", "replace").replace("\r\n", "\n"))
 
 
+def backend_ids(backends):
+    """pytest ids for (backend, QEMU -cpu, run.py options) rows."""
+    return [f"{b}-{c}" + "".join(o) for b, c, o in backends]
+
+
 def guest_path(name):
     return os.path.join(BUILD, "guests", name + ".elf")
 

@@ -4,7 +4,7 @@ backend, the outputs must be equal, and the guest's own checks of what the
 spec requires must pass."""
 import pytest
 
-from guestrun import guest_path, guest_names, run_guest
+from guestrun import backend_ids, guest_path, guest_names, run_guest
 
 NATIVE_CPU = "rv64,h=false"
 
@@ -68,8 +68,7 @@ def native_runs():
     return {}
 
 
-@pytest.mark.parametrize("backend,cpu,opts", BACKENDS,
-                         ids=[f"{b}-{c}" + "".join(o) for b, c, o in BACKENDS])
+@pytest.mark.parametrize("backend,cpu,opts", BACKENDS, ids=backend_ids(BACKENDS))
 @pytest.mark.parametrize("name", guest_names())
 def test_guest_matches_native(name, backend, cpu, opts, native_runs):
     if name not in native_runs:

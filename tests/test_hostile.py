@@ -18,7 +18,7 @@ import os
 
 import pytest
 
-from guestrun import ROOT, guest_path, run_guest
+from guestrun import backend_ids, ROOT, guest_path, run_guest
 
 NATIVE_CPU = "rv64,h=false"
 # (backend, QEMU -cpu, run.py options): shadow with trap-and-patch (the
@@ -60,8 +60,7 @@ def assert_not_escaped(run, where):
     assert not run.output.rstrip().endswith("timed out after 60 s]"), f"{where}: hung"
 
 
-@pytest.mark.parametrize("backend,cpu,opts", BACKENDS,
-                         ids=[f"{b}-{c}" + "".join(o) for b, c, o in BACKENDS])
+@pytest.mark.parametrize("backend,cpu,opts", BACKENDS, ids=backend_ids(BACKENDS))
 @pytest.mark.parametrize("name", hostile_names())
 def test_hostile_guest(name, backend, cpu, opts, native_runs):
     if name not in native_runs:

@@ -43,24 +43,20 @@ static struct patch_site *lookup(struct patch_table *t, uint64_t gpa)
 			return &t->site[i];
 }
 
-static struct vm *vm_of(struct patch_table *t)
-{
-	return (struct vm *)((char *)t - offsetof(struct vm, patch));
-}
-
 /*
  * Remove a slot's site.  Linear probing cannot leave a hole in a chain: the
  * sites after it that belong before the hole move back into it (Knuth's
  * algorithm R), so a lookup still finds every site.
  */
-static void remove_slot(struct patch_table *t, struct patch_site *s)
+static void remove_slot(struct vm *vm, struct patch_site *s)
 {
+	struct patch_table *t = &vm->patch;
 	unsigned hole = (unsigned)(s - t->site);
 
 	if (s->state == PATCH_LIVE)
 		t->live--;
 	t->used--;
-	vm_of(t)->spt.gen++;	/* (lookups that found it are stale) */
+	vm->spt.gen++;	/* (lookups that found it are stale) */
 	for (unsigned i = (hole + 1) & (PATCH_SLOTS - 1);; i = (i + 1) & (PATCH_SLOTS - 1)) {
 		struct patch_site *n = &t->site[i];
 		if (n->state == PATCH_FREE)
@@ -115,7 +111,7 @@ static void commit(struct vm *vm)
 		if (p)
 			memcpy(&now, p, 4);	/* (2-byte aligned) */
 		if (now != s->insn || *release_count(vm, s->gpa) >= PATCH_MAX_RELEASES) {
-			remove_slot(t, s);
+			remove_slot(vm, s);
 			i--;	/* another site may have moved into slot i */
 			continue;
 		}
@@ -191,7 +187,7 @@ const struct patch_site *patch_find(struct vm *vm, uint64_t gpa)
 	 * first, so the ebreak is still there. */
 	uint16_t *p = vm_gpa_to_hva(vm, gpa, 2);
 	if (*p != PATCH_EBREAK) {
-		remove_slot(t, s);
+		remove_slot(vm, s);
 		return NULL;
 	}
 	return s;
@@ -214,7 +210,7 @@ static void release(struct vm *vm, uint64_t gpa, bool all)
 				*p = (uint16_t)s->insn;
 			spt_xonly_set(vm, s->gpa, false);
 		}
-		remove_slot(t, s);
+		remove_slot(vm, s);
 		i--;	/* another site may have moved into slot i */
 	}
 	fence_i();

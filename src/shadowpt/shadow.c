@@ -242,11 +242,9 @@ static uint64_t shadow_perms(uint64_t gpte, unsigned view)
  * an execute-only page gets its page back first (see spt_xonly_release). */
 static uint64_t *guest_pte_ptr(void *ctx, uint64_t gpa)
 {
-	struct vm *vm = ctx;
 	if (gpa & 7)
 		return NULL;
-	spt_xonly_release(vm, gpa, 8);
-	return vm_gpa_to_hva(vm, gpa, 8);
+	return vm_guest_ram(ctx, gpa, 8);
 }
 
 int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
@@ -485,23 +483,13 @@ void spt_xonly_release(struct vm *vm, uint64_t gpa, uint64_t len)
 			vm->spt.xonly_release(vm, page << PAGE_SHIFT);
 }
 
-/* (On the breakpoint fast path: a walk of Umbra's own tables, whose leaves
- * for guest pages are all 4 KiB.) */
+/* (The shadows' leaves for guest pages are all 4 KiB.) */
 uint64_t spt_shadow_gpa(struct vm *vm, struct spt_shadow *sh, uint64_t va)
 {
-	uint64_t *table = sh->root, pte;
-
-	for (unsigned level = sh->fmt->levels - 1;; level--) {
-		pte = table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
-		if (!(pte & PTE_V))
-			return 0;
-		if (!pte_is_table(pte))
-			break;
-		if (level == 0)
-			return 0;
-		table = mm_pa_to_va(pte_pa(pte));
-	}
-	uint64_t off = pte_pa(pte) - mm_va_to_pa(vm->ram);
+	uint64_t *pte = spt_walk(sh->fmt, sh->root, va, 0, false);
+	if (!pte || !(*pte & PTE_V) || pte_is_table(*pte))
+		return 0;
+	uint64_t off = pte_pa(*pte) - mm_va_to_pa(vm->ram);
 	if (off >= vm->ram_size)
 		return 0;
 	return vm->ram_gpa + off + (va & (PAGE_SIZE - 1));

@@ -156,7 +156,6 @@ enum {
 	SPT_XONLY,         /* the guest may, but its page is execute-only: w->gpa */
 };
 
-struct vm;
 int spt_init(struct vm *vm);
 unsigned spt_view(unsigned mode, uint64_t sstatus);
 /* Make the real MMU use the shadow of (satp, view); NULL for Bare. */

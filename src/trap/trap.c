@@ -127,6 +127,13 @@ static enum trap_outcome handle_ecall(struct vcpu *v)
 	return sbi_handle(v);
 }
 
+/* Does the load or store 'in' begin at the faulting address (and not in the
+ * page before it, if misaligned)? */
+static bool access_at_tval(struct vcpu *v, const struct decode_insn *in)
+{
+	return v->tf.x[in->rs1] + (uint64_t)in->imm == v->tf.tval;
+}
+
 /*
  * The load or store that touched a device.  On the H backend the hardware
  * may hand it over in htinst, transformed (bit 0 set; bit 1 clear when the
@@ -152,7 +159,7 @@ static int mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
 	 * on the device's page: the spec lets such an access raise an access
 	 * fault, which is what it gets. */
 	if ((in->cls == DECODE_CLASS_LOAD || in->cls == DECODE_CLASS_STORE) &&
-	    v->tf.x[in->rs1] + (uint64_t)in->imm != v->tf.tval)
+	    !access_at_tval(v, in))
 		return ERR_RANGE;
 	return 0;
 }
@@ -221,8 +228,7 @@ static enum trap_outcome handle_xonly(struct vcpu *v, uint64_t gpa, enum spt_acc
 	uint64_t val = 0;
 
 	if (acc == SPT_LOAD && !vcpu_fetch_insn(v, &raw) && !decode_insn(raw, &in) &&
-	    in.cls == DECODE_CLASS_LOAD && !in.fp &&
-	    v->tf.x[in.rs1] + (uint64_t)in.imm == v->tf.tval &&
+	    in.cls == DECODE_CLASS_LOAD && !in.fp && access_at_tval(v, &in) &&
 	    (gpa & (PAGE_SIZE - 1)) + in.width <= PAGE_SIZE) {
 		memcpy(&val, vm_gpa_to_hva(v->vm, gpa, in.width), in.width);
 		patch_overlay(v->vm, gpa, &val, in.width);
