@@ -57,6 +57,45 @@ _start:
 4:	wfi
 	j	4b
 
+/*
+ * Every other hart starts here when the boot hart asks the firmware to start
+ * it (SBI HSM hart_start, hart.c): MMU off, a0 = its hart id, a1 = its index
+ * (0 is the boot hart).  It turns on paging with the boot table the same way
+ * (still intact: slot 2 maps RAM 1:1), moves to the window, then switches
+ * to Umbra's real table (hart_boot_satp) and its own stack, and runs C.
+ */
+	.section .text.entry, "ax"
+	.globl _start_secondary
+_start_secondary:
+	la	t0, boot_root_pt
+	srli	t0, t0, PAGE_SHIFT
+	li	t1, SATP_MODE_SV39 << SATP_MODE_SHIFT
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	la	t0, 5f
+	li	t1, UMBRA_VA_OFFSET
+	add	t0, t0, t1
+	jr	t0
+5:
+	la	t0, hart_boot_satp
+	ld	t0, 0(t0)
+	csrw	satp, t0
+	sfence.vma
+	/* sp = hart_stacks + (index + 1) * HART_STACK_SIZE */
+	la	sp, hart_stacks
+	addi	t0, a1, 1
+	li	t1, HART_STACK_SIZE
+	mul	t0, t0, t1
+	add	sp, sp, t0
+	csrw	sscratch, zero
+	la	t0, trap_vector
+	csrw	stvec, t0
+	call	hart_secondary_main	/* (hartid, index) */
+6:	wfi
+	j	6b
+
 	.section .bss
 	.balign 4096
 	.globl boot_root_pt

@@ -47,6 +47,18 @@ static inline long fw_base(unsigned long fid)
 	return fw_call(SBI_EXT_BASE, fid, 0, 0, 0).value;
 }
 
+/* Send a real IPI (a supervisor software interrupt) to one hart. */
+static inline void fw_send_ipi(unsigned long hartid)
+{
+	fw_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1, hartid, 0);
+}
+
+/* Start a stopped hart at physical address 'pc' with a1 = 'opaque'. */
+static inline long fw_hart_start(unsigned long hartid, uint64_t pc, unsigned long opaque)
+{
+	return fw_call(SBI_EXT_HSM, SBI_HSM_HART_START, hartid, pc, opaque).error;
+}
+
 static inline void fw_reset(unsigned long type, unsigned long reason)
 {
 	fw_call(SBI_EXT_SRST, SBI_SRST_RESET, type, reason, 0);

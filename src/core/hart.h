@@ -35,6 +35,21 @@ static inline struct hart *hart_this(void)
 
 /* Set up the calling hart's struct hart and point tp at it. */
 struct hart *hart_init(unsigned index, unsigned long hartid, uint64_t stack_top);
+/* Hart 'index' (0 is the boot hart), set up or not. */
+struct hart *hart_get(unsigned index);
+/* Program this hart's real timer, unless it is already set to 'when'
+ * (~0: disarmed). */
+void hart_timer_set(struct hart *h, uint64_t when);
+/*
+ * Start harts 1 .. n-1 (the firmware's HSM): each enters entry.S's
+ * _start_secondary and then hart_secondary_main(hartid, index) (main.c).
+ * Returns 0 or the firmware's error for the first that failed.
+ */
+int hart_start_secondaries(unsigned n);
+/* main.c: where a hart started by hart_start_secondaries goes. */
+void hart_secondary_main(unsigned long hartid, unsigned index) __attribute__((noreturn));
+/* The stack of hart 'index' (entry.S switches to it). */
+uint64_t hart_stack_top(unsigned index);
 
 /*
  * Run 'stmt' (one CSR access) and report whether it completed without an

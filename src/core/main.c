@@ -113,8 +113,10 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 		pr_err("no guest image given (guest=ADDR,SIZE)\n");
 		return ERR_INVAL;
 	}
-	if (cfg->nvcpus < 1 || cfg->nvcpus > 1) {
-		pr_err("smp=%u: this version runs one vCPU per guest\n", cfg->nvcpus);
+	/* Each vCPU runs on a hart of its own (there is no scheduler yet). */
+	if (cfg->nvcpus < 1 || cfg->nvcpus > platform.nharts || cfg->nvcpus > VM_MAX_VCPUS) {
+		pr_err("smp=%u: each vCPU needs a hart of its own, and the machine has %u (at most %u vCPUs)\n",
+		       cfg->nvcpus, platform.nharts, VM_MAX_VCPUS);
 		return ERR_NOTSUPP;
 	}
 	return 0;
@@ -245,8 +247,9 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		pr_err("backend=hext: this hart has no H extension (use backend=shadow or auto)\n");
 		vm_exit(NULL, SBI_SRST_REASON_SYSFAIL);
 	}
-	cfg.hext = !strcmp(backend, "hext") || (!strcmp(backend, "auto") && platform.has_h);
-	pr_info("backend: %s (%s)\n", cfg.hext ? "hext, two-stage translation" :
+	bool hext = !strcmp(backend, "hext") || (!strcmp(backend, "auto") && platform.has_h);
+	cfg.backend = hext ? &hext_backend : &vcpu_backend_shadow;
+	pr_info("backend: %s (%s)\n", hext ? "hext, two-stage translation" :
 		"shadow, trap-and-emulate",
 		!strcmp(backend, "auto") ? (platform.has_h ? "the hart has H" : "the hart has no H")
 					 : "as asked");
@@ -274,9 +277,25 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	err = vm_create(&vm0, &cfg);
 	if (err)
 		fail("creating the guest", err);
-	pr_info("guest: %lu MiB RAM, %u vCPU, entry 0x%lx, %s\n",
-		vm0.ram_size >> 20, vm0.nvcpus, vm0.entry_gpa, cfg.bootargs);
-	if (vm0.hext)
-		hext_vcpu_run(vm0.vcpus[0]);
+	pr_info("guest: %lu MiB RAM, %u vCPU%s, entry 0x%lx, %s\n",
+		vm0.ram_size >> 20, vm0.nvcpus, vm0.nvcpus > 1 ? "s" : "", vm0.entry_gpa,
+		cfg.bootargs);
+	/* vCPU i runs on hart i; the other harts wait for the guest to start
+	 * their vCPUs (SBI HSM). */
+	for (unsigned i = 0; i < vm0.nvcpus; i++)
+		vm0.vcpus[i]->hart = hart_get(i);
+	err = hart_start_secondaries(vm0.nvcpus);
+	if (err)
+		fail("starting the other harts", err);
 	vcpu_run(vm0.vcpus[0]);
+}
+
+/* A hart other than the boot hart, started by hart_start_secondaries:
+ * wait for its vCPU to be started. */
+void hart_secondary_main(unsigned long hartid, unsigned index)
+{
+	hart_init(index, hartid, hart_stack_top(index));
+	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
+	csr_clear(sstatus, SSTATUS_SIE);
+	vcpu_hart_idle(vm0.vcpus[index]);
 }

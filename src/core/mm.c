@@ -8,6 +8,10 @@
 #include <string.h>
 #include "mm.h"
 #include "spt.h"
+#include "lock.h"
+
+/* The allocator is shared by every hart (lock order: lock.h). */
+static spinlock_t mm_lock = SPINLOCK_INIT;
 
 static struct {
 	uint64_t low, high;      /* the pool: [low, high) still unallocated */
@@ -28,33 +32,40 @@ static bool overlaps(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz)
 
 void *mm_alloc_page(void)
 {
+	spin_lock(&mm_lock);
 	void *p = mm.free_list;
 	if (p) {
 		mm.free_list = *(void **)p;
 		mm.free_pages--;
-	} else {
-		if (mm.high - mm.low < PAGE_SIZE)
-			return NULL;
+	} else if (mm.high - mm.low >= PAGE_SIZE) {
 		p = mm_pa_to_va(mm.low);
 		mm.low += PAGE_SIZE;
 	}
-	memset(p, 0, PAGE_SIZE);
+	spin_unlock(&mm_lock);
+	if (p)
+		memset(p, 0, PAGE_SIZE);
 	return p;
 }
 
 void mm_free_page(void *page)
 {
+	spin_lock(&mm_lock);
 	*(void **)page = mm.free_list;
 	mm.free_list = page;
 	mm.free_pages++;
+	spin_unlock(&mm_lock);
 }
 
 void *mm_alloc_contig(uint64_t size, uint64_t align)
 {
+	spin_lock(&mm_lock);
 	uint64_t top = ALIGN_DOWN(mm.high - size, align);
-	if (size > mm.high || top < mm.low || top + size > mm.high)
+	if (size > mm.high || top < mm.low || top + size > mm.high) {
+		spin_unlock(&mm_lock);
 		return NULL;
+	}
 	mm.high = top;
+	spin_unlock(&mm_lock);
 	void *p = mm_pa_to_va(top);
 	memset(p, 0, size);
 	return p;

@@ -9,7 +9,6 @@
 #include "vcpu.h"
 #include "platform.h"
 #include "fw.h"
-#include "hext.h"
 
 /* The parts of the ELF64 format a loader needs (System V gABI). */
 struct elf64_ehdr {
@@ -86,7 +85,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->exit_reason = -1;
-	vm->hext = cfg->hext;
+	vm->backend = cfg->backend;
 	if (cfg->mem_size < (4 << 20) || cfg->mem_size % (2 << 20)) {
 		pr_err("guest memory must be a multiple of 2 MiB and at least 4 MiB\n");
 		return ERR_INVAL;
@@ -130,15 +129,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (err)
 		return err;
 
-	if (vm->hext) {
-		err = hext_vm_init(vm);
-		if (err)
-			return err;
-	} else {
-		vm->bare_root = spt_bare_view_create(vm);
-		if (!vm->bare_root || spt_init(vm) || patch_init(vm, cfg->patch && platform.has_c))
-			return ERR_NOMEM;
-	}
+	err = vm->backend->vm_init(vm, cfg->patch);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i] = vcpu_create(vm, i);
 		if (!vm->vcpus[i])
@@ -158,6 +151,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
  */
 void vm_exit(struct vm *vm, int reason)
 {
+	static uint32_t exiting;
+
+	/* The first hart to end the machine does it; any other waits. */
+	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_ACQ_REL))
+		for (;;)
+			__asm__ volatile("wfi");
 	if (vm) {
 		console_printf("\numbra: guest powered off (%s)\n",
 			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");

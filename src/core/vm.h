@@ -20,34 +20,33 @@
 #define VM_MAX_VCPUS      8
 
 struct vcpu;
+struct vcpu_backend;
 
 /* What to run: filled from Umbra's command line. */
 struct vm_config {
 	uint64_t kernel_pa, kernel_size;   /* the staged image in host RAM */
 	uint64_t initrd_pa, initrd_size;   /* optional */
 	uint64_t mem_size;                 /* guest RAM */
-	bool hext;                         /* use the H-extension backend */
+	const struct vcpu_backend *backend;   /* how its vCPUs run */
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
 };
 
 struct vm {
-	unsigned id;
-	bool hext;                    /* runs on the H-extension backend (src/hext) */
+	unsigned id;                  /* 0, 1, ...: feeds its VMID and host ASIDs */
+	const struct vcpu_backend *backend;   /* shadow (src/trap/emulate.c) or hext */
 	uint64_t hgatp;               /* hext: its G-stage translation */
 	uint64_t ram_gpa, ram_size;
 	uint8_t *ram;                 /* host VA of guest RAM */
 	unsigned nvcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	uint64_t entry_gpa, fdt_gpa;
-	uint64_t *bare_root;          /* the view used while the guest's satp is Bare */
-	struct spt_cache spt;         /* shadows used while it is not */
+	uint64_t *bare_root;          /* shadow: the view used while the guest's satp is Bare */
+	struct spt_xonly_set xonly;   /* shadow: pages no shadow may map readable */
 	struct patch_table patch;     /* shadow: its patched sites (src/patch) */
 	struct vdev *devs[VDEV_MAX];  /* emulated devices (src/vdev) */
 	unsigned ndevs;
-	/* The interrupt controller's input wires (set by the PLIC model). */
-	void (*irq_set)(struct vm *vm, unsigned irq, bool level);
 	struct board *board;          /* the devices' state (vdev/board.c) */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };

@@ -42,12 +42,15 @@ bool hext_probe(void)
 	return ok;
 }
 
-int hext_vm_init(struct vm *vm)
+/* The VM's G-stage table: guest RAM only, shared by its vCPUs (it never
+ * changes), tagged with its VMID. */
+static int hext_vm_init(struct vm *vm, bool patch)
 {
 	const struct pt_format *fmt = platform.guest_satp_mode == SATP_MODE_SV48 ? &pt_sv48x4
 										    : &pt_sv39x4;
 	/* The root table of an x4 format is 16 KiB, 16 KiB aligned. */
 	uint64_t *root = mm_alloc_contig(4 * PAGE_SIZE, 4 * PAGE_SIZE);
+	(void)patch;	/* (trap-and-patch is for the shadow backend) */
 	if (!root)
 		return ERR_NOMEM;
 	/* G-stage leaves must have U set: every guest access counts as U here. */
@@ -60,10 +63,13 @@ int hext_vm_init(struct vm *vm)
 	return 0;
 }
 
-void hext_vcpu_run(struct vcpu *v)
+/*
+ * Set up the calling hart's H state for the vCPU, and the guest's
+ * supervisor state as OpenSBI would hand it over (on a restart by HSM,
+ * vcpu_start_at then applies the start rules).
+ */
+static void hext_hart_setup(struct vcpu *v)
 {
-	vcpu_attach(v);
-
 	csr_write(CSR_HEDELEG, HEDELEG_GUEST);
 	csr_write(CSR_HIDELEG, HIP_VS_MASK);
 	csr_write(CSR_HCOUNTEREN, platform.hcounteren_mask);
@@ -80,7 +86,6 @@ void hext_vcpu_run(struct vcpu *v)
 	csr_write(CSR_HGATP, v->vm->hgatp);
 	hfence_gvma_all();
 
-	/* The guest's supervisor state as OpenSBI would have handed it over. */
 	csr_write(CSR_VSSTATUS, boot_csrs.sstatus & ~(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP));
 	csr_write(CSR_VSIE, 0);
 	csr_write(CSR_VSTVEC, v->csr.stvec);
@@ -90,24 +95,11 @@ void hext_vcpu_run(struct vcpu *v)
 	csr_write(CSR_VSTVAL, 0);
 	csr_write(CSR_VSATP, 0);
 	hfence_vvma_all();
-
-	/* sret enters VS-mode (hstatus.SPV = 1, sstatus.SPP = S; wfi exits):
-	 * vcpu_load_context sets that up, as before every entry. */
-	v->mode = PRV_S;
-	csr_clear(sstatus, SSTATUS_SIE);
-	vcpu_poll_timer(v);
-	vcpu_load_context(v);
-	trap_return(&v->tf);
+	/* (sret enters VS-mode: hext_load_context sets that up, before every
+	 * entry.) */
 }
 
 /* ---- Exits ------------------------------------------------------------------- */
-
-/* An ecall from VS-mode: the guest kernel calls its SBI. */
-static enum trap_outcome exit_ecall(struct vcpu *v)
-{
-	v->insn_len = 4;
-	return sbi_handle(v);
-}
 
 /*
  * A virtual-instruction exception: the guest executed something VS-mode may
@@ -188,31 +180,29 @@ static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
 	return TRAP_RESUME;
 }
 
-/* Everything else: give it to the guest as it came. */
-static enum trap_outcome exit_reflect(struct vcpu *v)
-{
-	vcpu_inject_trap(v, v->tf.cause, v->tf.tval);
-	return TRAP_RESUME;
-}
-
-typedef enum trap_outcome (*exit_handler)(struct vcpu *v);
-
-static const exit_handler hext_exits[CAUSE_EXCEPTION_COUNT] = {
-	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = exit_ecall,
+/* (Everything else is given to the guest as it came.) */
+static const trap_handler hext_exits[CAUSE_EXCEPTION_COUNT] = {
+	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = trap_sbi,    /* the guest kernel calls its SBI */
 	[CAUSE_FETCH_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
 	[CAUSE_LOAD_GUEST_PAGE_FAULT]    = exit_guest_page_fault,
 	[CAUSE_STORE_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
 	[CAUSE_VIRTUAL_INSTRUCTION]      = exit_virtual_instruction,
 };
 
-enum trap_outcome hext_handle_exit(struct vcpu *v)
+static enum trap_outcome hext_exception(struct vcpu *v)
 {
 	uint64_t cause = v->tf.cause;
 
-	/* (trap_handle has set v->mode from hstatus.SPVP.) */
 	if (cause < ARRAY_SIZE(hext_exits) && hext_exits[cause])
 		return hext_exits[cause](v);
-	return exit_reflect(v);
+	return trap_reflect(v);
+}
+
+/* The hardware switches between VS and VU itself: the mode the guest was in
+ * is hstatus.SPVP (for interrupts too). */
+static void hext_exit_begin(struct vcpu *v)
+{
+	v->mode = csr_read(CSR_HSTATUS) & HSTATUS_SPVP ? PRV_S : PRV_U;
 }
 
 /* ---- Reading guest memory as the guest sees it --------------------------------- */
@@ -253,7 +243,8 @@ static int hlv_fault(struct vcpu *v, uint64_t va, enum spt_access acc)
 	return ERR_FAULT;
 }
 
-int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc)
+static int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len,
+			   enum spt_access acc)
 {
 	uint8_t *dst = buf;
 
@@ -277,3 +268,160 @@ int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt
 			return hlv_fault(v, va + i, acc);
 	return 0;
 }
+
+/*
+ * The load or store that faulted on a device: the hardware may hand it over
+ * in htinst, transformed (bit 0 set; bit 1 clear when the original was a
+ * 16-bit instruction); 1 if it did not.
+ */
+static int hext_mmio_insn(struct vcpu *v, uint32_t *raw, struct decode_insn *in)
+{
+	uint64_t tinst = csr_read(CSR_HTINST);
+	(void)v;
+	if (!(tinst & 1))
+		return 1;
+	*raw = (uint32_t)tinst | 2;
+	if (decode_insn(*raw, in) < 0)
+		return ERR_INVAL;
+	in->len = tinst & 2 ? 4 : 2;
+	/* rs1 of a transformed access: how far into it the faulting address lies. */
+	return in->rs1 ? ERR_RANGE : 0;
+}
+
+/* ---- Interrupts and the timer ------------------------------------------------------ */
+
+/* The guest's sip is the VS bits of the real hip, one bit higher; its sie
+ * the real vsie. */
+static uint64_t hext_sip(struct vcpu *v)
+{
+	(void)v;
+	return (csr_read(CSR_HIP) & HIP_VS_MASK) >> 1;
+}
+
+static uint64_t hext_sie(struct vcpu *v)
+{
+	(void)v;
+	return csr_read(CSR_VSIE);
+}
+
+/* hvip injects VS-level interrupts: bit = the guest's bit + 1.  The guest
+ * clears its SSIP itself (vsip.SSIP is hvip.VSSIP). */
+static void hext_set_ssip(struct vcpu *v, bool level)
+{
+	(void)v;
+	if (level)
+		csr_set(CSR_HVIP, SIP_SSIP << 1);
+	else
+		csr_clear(CSR_HVIP, SIP_SSIP << 1);
+}
+
+/* STIP and SEIP as the devices (and the timer, without Sstc) drive them. */
+static void hext_sync_irq_lines(struct vcpu *v)
+{
+	uint64_t lines = __atomic_load_n(&v->irq_lines, __ATOMIC_RELAXED);
+	uint64_t mask = (SIP_STIP | SIP_SEIP) << 1;
+	uint64_t hvip = csr_read(CSR_HVIP);
+	uint64_t want = (hvip & ~mask) | ((lines & (SIP_STIP | SIP_SEIP)) << 1);
+	if (want != hvip)
+		csr_write(CSR_HVIP, want);
+}
+
+static bool hext_hw_timer(struct vcpu *v)
+{
+	(void)v;
+	return platform.has_sstc;
+}
+
+static void hext_hw_timer_set(struct vcpu *v, uint64_t deadline)
+{
+	(void)v;
+	csr_write(CSR_VSTIMECMP, deadline);
+}
+
+/* ---- The guest's supervisor state -------------------------------------------------- */
+
+/* The guest's trap CSRs are the real VS CSRs (vcpu_inject_trap). */
+static void hext_trap_csrs_load(struct vcpu *v)
+{
+	v->csr.sstatus = csr_read(CSR_VSSTATUS);
+	v->csr.stvec = csr_read(CSR_VSTVEC);
+}
+
+static void hext_trap_csrs_store(struct vcpu *v)
+{
+	csr_write(CSR_VSSTATUS, v->csr.sstatus);
+	csr_write(CSR_VSEPC, v->csr.sepc);
+	csr_write(CSR_VSCAUSE, v->csr.scause);
+	csr_write(CSR_VSTVAL, v->csr.stval);
+}
+
+/* Start over: the live VS registers the hardware uses. */
+static void hext_reset(struct vcpu *v)
+{
+	(void)v;
+	csr_write(CSR_VSATP, 0);
+	csr_clear(CSR_VSSTATUS, SSTATUS_SIE);
+	hfence_vvma_all();
+}
+
+/* The guest's sfence.vma, for the hardware's VS-stage TLB of this VM
+ * (hfence.vvma: the VMID is hgatp's), on this hart. */
+static void hext_sfence_vma(struct vcpu *v, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
+{
+	(void)v;
+	if (by_va && by_asid)
+		hfence_vvma(va, asid);
+	else if (by_va)
+		hfence_vvma_va(va);
+	else if (by_asid)
+		hfence_vvma_asid(asid);
+	else
+		hfence_vvma_all();
+}
+
+/*
+ * The last step before every entry (see vcpu_load_context).  The hardware
+ * runs VS and VU:
+ *   hstatus.SPV = 1        sret enters a virtual mode ...
+ *   hstatus.SPVP, sstatus.SPP   ... VS if the guest is in S, else VU
+ *   hstatus.VTW = 1        wfi exits (Umbra sleeps for the guest)
+ *   hstatus.VTSR = VTVM = HU = 0, VGEIN = 0
+ *   hgatp                  the VM's G-stage table (written only when it
+ *                          differs: QEMU flushes its TLB on every write)
+ */
+static void hext_load_context(struct vcpu *v)
+{
+	uint64_t hs = (csr_read(CSR_HSTATUS) & HSTATUS_VSXL) | HSTATUS_SPV | HSTATUS_VTW;
+	if (v->mode == PRV_S) {
+		hs |= HSTATUS_SPVP;
+		csr_set(sstatus, SSTATUS_SPP);
+	} else {
+		csr_clear(sstatus, SSTATUS_SPP);
+	}
+	csr_write(CSR_HSTATUS, hs);
+	if (csr_read(CSR_HGATP) != v->vm->hgatp) {
+		csr_write(CSR_HGATP, v->vm->hgatp);
+		hfence_gvma_all();
+	}
+}
+
+const struct vcpu_backend hext_backend = {
+	.name            = "hext",
+	.vm_init         = hext_vm_init,
+	.hart_setup      = hext_hart_setup,
+	.exit_begin      = hext_exit_begin,
+	.exception       = hext_exception,
+	.read_guest      = hext_read_guest,
+	.mmio_insn       = hext_mmio_insn,
+	.sip             = hext_sip,
+	.sie             = hext_sie,
+	.set_ssip        = hext_set_ssip,
+	.sync_irq_lines  = hext_sync_irq_lines,
+	.trap_csrs_load  = hext_trap_csrs_load,
+	.trap_csrs_store = hext_trap_csrs_store,
+	.reset           = hext_reset,
+	.sfence_vma      = hext_sfence_vma,
+	.hw_timer        = hext_hw_timer,
+	.hw_timer_set    = hext_hw_timer_set,
+	.load_context    = hext_load_context,
+};

@@ -18,13 +18,7 @@ struct vm;
 
 /* Does this hart have H?  (Reading hgatp traps if it has not.) */
 bool hext_probe(void);
-/* Build the VM's G-stage translation: guest RAM only. */
-int hext_vm_init(struct vm *vm);
-/* Set up the hart's H state for this vCPU and enter the guest. */
-void hext_vcpu_run(struct vcpu *v) __attribute__((noreturn));
-/* An exception a guest on this backend took to Umbra (called by trap.c's
- * dispatcher, which also handles Umbra's interrupts for both backends);
- * what it did, as every exit handler does. */
-enum trap_outcome hext_handle_exit(struct vcpu *v);
+/* The backend (see struct vcpu_backend). */
+extern const struct vcpu_backend hext_backend;
 
 #endif

@@ -20,6 +20,19 @@
 #define PRV_S 1
 #define PRV_M 3
 
+/* ---- Integer registers by ABI name (the calling convention; the SBI
+ * passes arguments in a0-a5, the function in a6, the extension in a7) ---- */
+#define REG_RA 1
+#define REG_SP 2
+#define REG_A0 10
+#define REG_A1 11
+#define REG_A2 12
+#define REG_A3 13
+#define REG_A4 14
+#define REG_A5 15
+#define REG_A6 16
+#define REG_A7 17
+
 /* ---- CSR numbers (privileged spec, table 2.2-2.6) --------------------- */
 /* Unprivileged floating point and counters. */
 #define CSR_FFLAGS     0x001

@@ -56,7 +56,7 @@ static void remove_slot(struct vm *vm, struct patch_site *s)
 	if (s->state == PATCH_LIVE)
 		t->live--;
 	t->used--;
-	vm->spt.gen++;	/* (lookups that found it are stale) */
+	spt_lookups_stale(vm);	/* (lookups that found it are stale) */
 	for (unsigned i = (hole + 1) & (PATCH_SLOTS - 1);; i = (i + 1) & (PATCH_SLOTS - 1)) {
 		struct patch_site *n = &t->site[i];
 		if (n->state == PATCH_FREE)

@@ -128,15 +128,20 @@ static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 		sfence_vma_all();
 }
 
-int spt_init(struct vm *vm)
+int spt_init(struct spt_cache *c, struct vm *vm, unsigned max_pages, unsigned asid_base)
 {
-	struct spt_cache *c = &vm->spt;
+	struct spt_xonly_set *xo = &vm->xonly;
 
 	memset(c, 0, sizeof(*c));
-	/* Slot i uses host ASID i + 1; ASID 0 is the Bare view's. */
-	c->host_asids = platform.asid_bits >= 5;
+	c->vm = vm;
+	c->max_pages = max_pages;
+	if (xo->ncaches == SPT_MAX_CACHES)
+		return ERR_NOMEM;
+	xo->caches[xo->ncaches++] = c;
+	/* Slot i uses host ASID asid_base + i; ASID 0 is the Bare view's. */
+	c->host_asids = asid_base + SPT_SLOTS <= (1u << platform.asid_bits);
 	for (unsigned i = 0; i < SPT_SLOTS; i++) {
-		c->slot[i].host_asid = c->host_asids ? i + 1 : 0;
+		c->slot[i].host_asid = c->host_asids ? asid_base + i : 0;
 		c->slot[i].root = mm_alloc_page();
 		c->slot[i].window_l2 = mm_alloc_page();
 		if (!c->slot[i].root || !c->slot[i].window_l2)
@@ -155,9 +160,9 @@ unsigned spt_view(unsigned mode, uint64_t sstatus)
 	return view;
 }
 
-struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
+struct spt_shadow *spt_switch(struct spt_cache *c, uint64_t satp, unsigned view)
 {
-	struct spt_cache *c = &vm->spt;
+	struct vm *vm = c->vm;
 	const struct pt_format *fmt = spt_guest_format(satp);
 	struct spt_shadow *sh, *victim = NULL;
 
@@ -280,10 +285,10 @@ static void purge_all(struct spt_cache *c)
 	c->pages = 0;	/* (also forgets tables a failed walk added uncounted) */
 }
 
-int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
+int spt_fault(struct spt_cache *c, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
 	      unsigned priv, uint64_t sstatus, struct spt_walk *w)
 {
-	struct spt_cache *c = &vm->spt;
+	struct vm *vm = c->vm;
 	const struct spt_gmem mem = { vm, guest_pte_ptr };
 
 	c->stats.faults++;
@@ -314,7 +319,7 @@ int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access
 	uint64_t page = va & ~(PAGE_SIZE - 1);
 	unsigned need = tables_missing(sh, page);
 	uint64_t *pte = NULL;
-	if (c->pages + need <= SPT_MAX_PAGES)
+	if (c->pages + need <= c->max_pages)
 		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
 	if (!pte) {
 		/* Over the quota or out of pages (a walk that failed half-way
@@ -373,9 +378,8 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 	}
 }
 
-void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
+void spt_sfence(struct spt_cache *c, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
 {
-	struct spt_cache *c = &vm->spt;
 
 	if (!by_va && !by_asid)
 		c->stats.flush_all++;
@@ -398,29 +402,38 @@ void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t a
 	}
 }
 
+void spt_flush_all(struct spt_cache *c)
+{
+	for (unsigned i = 0; i < SPT_SLOTS; i++)
+		if (c->slot[i].used && &c->slot[i] != c->active)
+			c->slot[i].stale = true;
+	if (c->active)
+		shadow_clear(c, c->active);
+}
+
 /* ---- Execute-only pages ------------------------------------------------------- */
 
 void spt_xonly_init(struct vm *vm, uint64_t *bitmap,
 		    void (*release)(struct vm *vm, uint64_t page_gpa))
 {
-	vm->spt.xonly = bitmap;
-	vm->spt.xonly_release = release;
+	vm->xonly.bits = bitmap;
+	vm->xonly.release = release;
 }
 
 /* The bit of the page of 'gpa', or NULL if it is not guest RAM. */
 static uint64_t *xonly_word(struct vm *vm, uint64_t gpa, uint64_t *bit)
 {
-	if (!vm->spt.xonly || gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
+	if (!vm->xonly.bits || gpa < vm->ram_gpa || gpa - vm->ram_gpa >= vm->ram_size)
 		return NULL;
 	uint64_t page = (gpa - vm->ram_gpa) >> PAGE_SHIFT;
 	*bit = BIT(page % 64);
-	return &vm->spt.xonly[page / 64];
+	return &vm->xonly.bits[page / 64];
 }
 
 bool spt_xonly(struct vm *vm, uint64_t gpa)
 {
 	uint64_t bit, *word;
-	if (!vm->spt.xonly_count)
+	if (!vm->xonly.count)
 		return false;
 	word = xonly_word(vm, gpa, &bit);
 	return word && (*word & bit);
@@ -432,8 +445,14 @@ void spt_xonly_set(struct vm *vm, uint64_t gpa, bool on)
 	if (!word || !!(*word & bit) == on)
 		return;
 	*word ^= bit;
-	vm->spt.xonly_count += on ? 1 : -1;
-	vm->spt.gen++;
+	vm->xonly.count += on ? 1 : -1;
+	spt_lookups_stale(vm);
+}
+
+void spt_lookups_stale(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->xonly.ncaches; i++)
+		vm->xonly.caches[i]->gen++;
 }
 
 /* Strip R and W from the leaves under 'table' that map marked pages (the
@@ -459,28 +478,31 @@ static void xonly_strip(struct vm *vm, uint64_t *table, unsigned level)
 	}
 }
 
+/* (Every cache of the VM is changed from the calling hart: src/patch runs
+ * only while the VM has one vCPU.) */
 void spt_xonly_enforce(struct vm *vm)
 {
-	struct spt_cache *c = &vm->spt;
-
-	for (unsigned i = 0; i < SPT_SLOTS; i++) {
-		struct spt_shadow *sh = &c->slot[i];
-		/* (a stale shadow is emptied before it is used again) */
-		if (sh->used && !sh->stale)
-			xonly_strip(vm, sh->root, sh->fmt->levels - 1);
+	for (unsigned n = 0; n < vm->xonly.ncaches; n++) {
+		struct spt_cache *c = vm->xonly.caches[n];
+		for (unsigned i = 0; i < SPT_SLOTS; i++) {
+			struct spt_shadow *sh = &c->slot[i];
+			/* (a stale shadow is emptied before it is used again) */
+			if (sh->used && !sh->stale)
+				xonly_strip(vm, sh->root, sh->fmt->levels - 1);
+		}
+		c->gen++;
 	}
-	c->gen++;
 	sfence_vma_all();
 }
 
 void spt_xonly_release(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	if (!vm->spt.xonly_count || !vm_gpa_to_hva(vm, gpa, len) || !len)
+	if (!vm->xonly.count || !vm_gpa_to_hva(vm, gpa, len) || !len)
 		return;
 	uint64_t first = gpa >> PAGE_SHIFT, last = (gpa + len - 1) >> PAGE_SHIFT;
 	for (uint64_t page = first; page <= last; page++)
 		if (spt_xonly(vm, page << PAGE_SHIFT))
-			vm->spt.xonly_release(vm, page << PAGE_SHIFT);
+			vm->xonly.release(vm, page << PAGE_SHIFT);
 }
 
 /* (The shadows' leaves for guest pages are all 4 KiB.) */
@@ -495,9 +517,9 @@ uint64_t spt_shadow_gpa(struct vm *vm, struct spt_shadow *sh, uint64_t va)
 	return vm->ram_gpa + off + (va & (PAGE_SIZE - 1));
 }
 
-void spt_print_stats(struct vm *vm)
+void spt_print_stats(struct spt_cache *c)
 {
-	const struct spt_stats *s = &vm->spt.stats;
+	const struct spt_stats *s = &c->stats;
 	const struct { const char *name; uint64_t n; } rows[] = {
 		{ "page faults", s->faults },
 		{ "fills", s->fills },

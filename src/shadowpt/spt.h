@@ -104,6 +104,8 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
  * a fill empties every shadow first.  The guest decides how many tables its
  * address spaces need; this quota decides what that may cost the host. */
 #define SPT_MAX_PAGES 4096
+/* At most this many caches (vCPUs) per VM. */
+#define SPT_MAX_CACHES 8
 
 struct spt_shadow {
 	bool used;
@@ -127,23 +129,36 @@ struct spt_stats {
 	uint64_t flush_all, flush_asid, flush_va, flush_super;
 };
 
+/*
+ * A vCPU's shadows.  Each vCPU has its own cache, used only by the hart that
+ * runs it, as each real hart has its own TLB: a guest's sfence.vma fences
+ * its own hart's cache, and another hart's only through the SBI's remote
+ * fences (which run on that hart).  So a cache needs no lock.
+ */
 struct spt_cache {
+	struct vm *vm;
 	struct spt_shadow slot[SPT_SLOTS];
 	uint64_t clock;
 	struct spt_shadow *active;   /* the one the real satp selects (NULL: Bare) */
 	uint64_t satp;            /* ... the real satp that selects it */
 	unsigned pages;           /* table pages the shadows hold now (roots aside) */
+	unsigned max_pages;       /* this cache's share of the VM's quota */
 	bool host_asids;          /* slots have their own host ASIDs */
 	/* Bumped whenever a shadow entry changes or goes (a fill, a flush, an
 	 * emptied shadow) and when a page becomes or stops being execute-only:
 	 * what was looked up through the shadows before is then stale. */
 	uint64_t gen;
 	struct spt_stats stats;
-	/* Execute-only guest pages (see "Execute-only pages" below): one bit
-	 * per page of guest RAM, NULL until spt_xonly_init. */
-	uint64_t *xonly;
-	unsigned xonly_count;     /* pages marked */
-	void (*xonly_release)(struct vm *vm, uint64_t page_gpa);
+};
+
+/* A VM's execute-only guest pages (see "Execute-only pages" below): one
+ * bit per page of guest RAM, and every cache that must honour them. */
+struct spt_xonly_set {
+	uint64_t *bits;           /* NULL until spt_xonly_init */
+	unsigned count;           /* pages marked */
+	void (*release)(struct vm *vm, uint64_t page_gpa);
+	struct spt_cache *caches[SPT_MAX_CACHES];
+	unsigned ncaches;
 };
 
 /* What spt_fault() found. */
@@ -156,20 +171,27 @@ enum {
 	SPT_XONLY,         /* the guest may, but its page is execute-only: w->gpa */
 };
 
-int spt_init(struct vm *vm);
+/*
+ * Set up an empty cache for a vCPU of 'vm': at most 'max_pages' table
+ * pages, host ASIDs from 'asid_base' on (SPT_SLOTS of them) if the hart
+ * has enough ASID bits.
+ */
+int spt_init(struct spt_cache *c, struct vm *vm, unsigned max_pages, unsigned asid_base);
 unsigned spt_view(unsigned mode, uint64_t sstatus);
 /* Make the real MMU use the shadow of (satp, view); NULL for Bare. */
-struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view);
+struct spt_shadow *spt_switch(struct spt_cache *c, uint64_t satp, unsigned view);
 /* A real page fault at 'va' while 'sh' was active. */
-int spt_fault(struct vm *vm, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
+int spt_fault(struct spt_cache *c, struct spt_shadow *sh, uint64_t va, enum spt_access acc,
 	      unsigned priv, uint64_t sstatus, struct spt_walk *w);
 /* Translate a guest virtual address as the guest's hart would (for Umbra's
  * own reads of guest memory); 0 or negative with w->cause. */
 int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc,
 		  unsigned priv, uint64_t sstatus, bool set_ad, struct spt_walk *w);
 /* The guest's sfence.vma: rs1 != x0 gives by_va, rs2 != x0 gives by_asid. */
-void spt_sfence(struct vm *vm, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
-void spt_print_stats(struct vm *vm);
+void spt_sfence(struct spt_cache *c, bool by_va, uint64_t va, bool by_asid, uint64_t asid);
+/* Forget every shadow (a hart starting over: its TLB holds nothing). */
+void spt_flush_all(struct spt_cache *c);
+void spt_print_stats(struct spt_cache *c);
 
 /*
  * ---- Execute-only pages ----------------------------------------------------
@@ -189,6 +211,9 @@ bool spt_xonly(struct vm *vm, uint64_t gpa);
 /* Mark or unmark the page of 'gpa'.  Marking takes effect for the shadows'
  * existing entries only with spt_xonly_enforce. */
 void spt_xonly_set(struct vm *vm, uint64_t gpa, bool on);
+/* Something cached from lookups through the shadows is stale (bump every
+ * cache's gen). */
+void spt_lookups_stale(struct vm *vm);
 /* Take read and write permission away from every shadow entry that maps a
  * marked page (a scan of all shadows: batch the marks). */
 void spt_xonly_enforce(struct vm *vm);

@@ -205,3 +205,44 @@ void vcsr_init(struct vcpu *v)
 	v->csr.scounteren = boot_csrs.scounteren & platform.scounteren_mask;
 	v->csr.senvcfg = boot_csrs.senvcfg & platform.senvcfg_mask;
 }
+
+/* ---- What the virtual CSRs make the real hart do ---------------------------- */
+
+/*
+ * Point the real MMU at what the guest's translation state calls for: the
+ * Bare view, or the shadow of its satp for its current view (mode, SUM,
+ * MXR).  Called whenever one of those changes.
+ */
+void vcpu_update_mmu(struct vcpu *v)
+{
+	unsigned view = spt_view(v->mode, v->csr.sstatus);
+	if (v->mmu_satp == v->csr.satp && v->mmu_view == view)
+		return;
+	v->mmu_satp = v->csr.satp;
+	v->mmu_view = view;
+	/* The Bare view maps all guest RAM readable: no patch may stay. */
+	if (!spt_guest_format(v->csr.satp))
+		patch_release_all(v->vm);
+	v->shadow = spt_switch(&v->spt, v->csr.satp, view);
+	v->host_satp = v->spt.satp;
+}
+
+/*
+ * The virtual privilege changed (the shadow backend's mode_changed): both
+ * virtual privileges run in real U-mode; what differs is what the real
+ * hart must let through.  Counters (cycle, time, instret) are readable in
+ * virtual S-mode as far as the machine allows, and in virtual U-mode only
+ * as far as the guest's own scounteren allows too.
+ */
+void vcsr_mode_changed(struct vcpu *v)
+{
+	unsigned mode = v->mode;
+	csr_write(scounteren, mode == PRV_U ? v->csr.scounteren & platform.scounteren_mask
+					    : platform.scounteren_mask);
+	/* U-mode's XLEN is the guest's sstatus.UXL in virtual U-mode; the guest
+	 * kernel itself always runs with the XLEN Umbra was started with. */
+	uint64_t uxl = mode == PRV_U ? v->csr.sstatus & SSTATUS_UXL : boot_csrs.sstatus & SSTATUS_UXL;
+	if ((csr_read(sstatus) & SSTATUS_UXL) != uxl)
+		csr_write(sstatus, (csr_read(sstatus) & ~SSTATUS_UXL) | uxl);
+	vcpu_update_mmu(v);
+}

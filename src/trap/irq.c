@@ -11,7 +11,8 @@
 /* Does the hardware time the guest (the H backend with Sstc's vstimecmp)? */
 static inline bool hw_vstimer(struct vcpu *v)
 {
-	return v->vm->hext && platform.has_sstc;
+	const struct vcpu_backend *be = v->vm->backend;
+	return be->hw_timer && be->hw_timer(v);
 }
 
 static inline uint64_t time_now(void)
@@ -19,48 +20,47 @@ static inline uint64_t time_now(void)
 	return csr_read(time);
 }
 
-/* Program the real timer of this hart, if it is not already set so. */
-static void hart_timer_set(struct hart *h, uint64_t when)
+
+/* sip and sie as the guest's CSRs would read now. */
+uint64_t vcpu_sip(struct vcpu *v)
 {
-	if (h->timer_armed != when) {
-		h->timer_armed = when;
-		fw_set_timer(when);
-	}
+	return v->vm->backend->sip(v);
+}
+
+uint64_t vcpu_sie(struct vcpu *v)
+{
+	return v->vm->backend->sie(v);
 }
 
 /*
- * sip as the guest sees it: SSIP as software wrote it, STIP and SEIP as the
- * timer and devices drive them, masked to what the machine delegates.  On
- * the H backend they are the VS bits of the real hip, one bit higher.
+ * Drive one of the guest's interrupt lines: SSIP (IPIs), STIP (the timer,
+ * when the hardware does not raise it itself), SEIP (the PLIC model).  Any
+ * hart may drive them: the lines are one atomic word, and the hart that runs
+ * the vCPU is told (request.c) when the hart must see a change (hext: hvip).
+ * SSIP is not a line but a bit the guest writes too: raising it from
+ * another hart is a request, carried out by the vCPU's own hart.
  */
-uint64_t vcpu_sip(struct vcpu *v)
-{
-	if (v->vm->hext)
-		return (csr_read(CSR_HIP) & HIP_VS_MASK) >> 1;
-	return ((v->csr.sip & SIP_SSIP) | v->irq_lines) & platform.sie_mask;
-}
-
-/* sie as the guest sees it (on the H backend: the real vsie). */
-uint64_t vcpu_sie(struct vcpu *v)
-{
-	return v->vm->hext ? csr_read(CSR_VSIE) : v->csr.sie;
-}
-
-/* Drive one of the guest's interrupt lines: SSIP (IPIs), STIP (the timer,
- * when the hardware does not raise it itself), SEIP (the PLIC model). */
 void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level)
 {
-	if (sip_bit == SIP_SSIP && !v->vm->hext) {
-		v->csr.sip = level ? v->csr.sip | SIP_SSIP : v->csr.sip & ~SIP_SSIP;
+	const struct vcpu_backend *be = v->vm->backend;
+	bool here = v->hart == hart_this();
+
+	if (sip_bit == SIP_SSIP) {
+		if (here)
+			be->set_ssip(v, level);
+		else if (level)
+			vcpu_post(v, VCPU_REQ_SSIP);
 		return;
 	}
-	v->irq_lines = level ? v->irq_lines | sip_bit : v->irq_lines & ~sip_bit;
-	if (v->vm->hext) {
-		/* hvip injects VS-level interrupts: bit = the guest's bit + 1. */
-		if (level)
-			csr_set(CSR_HVIP, sip_bit << 1);
-		else
-			csr_clear(CSR_HVIP, sip_bit << 1);
+	if (level)
+		__atomic_fetch_or(&v->irq_lines, sip_bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&v->irq_lines, ~sip_bit, __ATOMIC_SEQ_CST);
+	if (here) {
+		if (be->sync_irq_lines)
+			be->sync_irq_lines(v);
+	} else {
+		vcpu_post(v, VCPU_REQ_IRQ);
 	}
 }
 
@@ -71,10 +71,12 @@ void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level)
  */
 void vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 {
+	const struct vcpu_backend *be = v->vm->backend;
+
 	v->timer_deadline = deadline;
+	/* Sstc on the H backend: vstimecmp raises VSTIP by itself. */
 	if (hw_vstimer(v)) {
-		/* Sstc on the H backend: vstimecmp raises VSTIP by itself. */
-		csr_write(CSR_VSTIMECMP, deadline);
+		be->hw_timer_set(v, deadline);
 		return;
 	}
 	vcpu_set_irq(v, SIP_STIP, false);
@@ -99,19 +101,14 @@ void vcpu_poll_timer(struct vcpu *v)
 }
 
 /*
- * Take a pending interrupt if the virtual hart would.  An S-level interrupt
- * is taken when it is pending in sip and enabled in sie, and either the hart
- * runs below S (U-mode: always enabled) or sstatus.SIE is set.  Several at
- * once are taken in the fixed priority order SEI, SSI, STI.
+ * The interrupts Umbra must deliver now (0: none; on the H backend the
+ * hardware delivers VS interrupts itself).  Several at once are taken in
+ * the fixed priority order SEI, SSI, STI.
  */
 uint64_t vcpu_interrupts_ready(struct vcpu *v)
 {
-	if (v->vm->hext)
-		return 0;	/* the hardware delivers VS interrupts itself */
-	uint64_t ready = vcpu_sip(v) & v->csr.sie;
-	if (v->mode == PRV_S && !(v->csr.sstatus & SSTATUS_SIE))
-		return 0;
-	return ready;
+	const struct vcpu_backend *be = v->vm->backend;
+	return be->interrupts_ready ? be->interrupts_ready(v) : 0;
 }
 
 void vcpu_deliver_interrupts(struct vcpu *v)
@@ -148,6 +145,9 @@ void vcpu_wait_for_interrupt(struct vcpu *v)
 		hart_timer_set(v->hart, hw_vstimer(v) ? poll : MIN(v->timer_deadline, poll));
 		v->stats.wfi_sleeps++;
 		__asm__ volatile("wfi");
+		/* (A real IPI that woke it is a request from another hart.) */
+		csr_clear(sip, SIP_SSIP);
+		vcpu_process_requests(v);
 		if (!hw_vstimer(v) && time_now() >= v->timer_deadline)
 			vcpu_set_irq(v, SIP_STIP, true);
 		vdev_board_poll(v->vm);

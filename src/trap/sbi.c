@@ -55,6 +55,8 @@ static long sbi_hart_set(struct vm *vm, unsigned long mask, unsigned long base)
 	return (long)((mask << base) & all);
 }
 
+/* An IPI is the target's sip.SSIP, set from any hart (vcpu_set_irq kicks
+ * the target's hart if it is another). */
 static void sbi_send_ipis(struct vm *vm, unsigned long set)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++)
@@ -62,26 +64,17 @@ static void sbi_send_ipis(struct vm *vm, unsigned long set)
 			vcpu_set_irq(vm->vcpus[i], SIP_SSIP, true);
 }
 
-/* remote_fence_i for the harts in 'set'.  There is one vCPU per VM, on this
- * hart: its fence.i is all there is. */
-static void sbi_remote_fence_i(unsigned long set)
-{
-	if (set)
-		__asm__ volatile("fence.i" ::: "memory");
-}
-
 /* Ranges longer than this many pages are fenced whole, as OpenSBI does
  * beyond its flush limit: the result is the same, only cheaper. */
 #define SBI_FENCE_MAX_PAGES 64
 
 /*
- * remote_sfence_vma(_asid) for the vCPUs in 'set': what sfence.vma would do
- * on each of them, for every page of [start, start + size), or for all
- * addresses when the SBI spec says so (start = size = 0, or size = -1) or
- * the range is too long to fence page by page or wraps around.
+ * A remote sfence.vma(_asid) as the SBI defines it, carried out on one vCPU
+ * (on its own hart: request.c): what sfence.vma would do on the vCPU for every page of [start, start +
+ * size), or for all addresses when the SBI spec says so (start = size = 0,
+ * or size = -1) or the range is too long to fence page by page or wraps.
  */
-static void sbi_remote_sfence_vma(struct vm *vm, unsigned long set, uint64_t start,
-				  uint64_t size, bool by_asid, uint64_t asid)
+void vcpu_fence_range(struct vcpu *v, uint64_t start, uint64_t size, bool by_asid, uint64_t asid)
 {
 	uint64_t first = start & ~(PAGE_SIZE - 1);
 	bool all = (start == 0 && size == 0) || size == ~0UL || start + size < start;
@@ -90,19 +83,12 @@ static void sbi_remote_sfence_vma(struct vm *vm, unsigned long set, uint64_t sta
 	uint64_t pages = all || !size ? 0
 		       : ((start + size - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 
-	if (pages >= SBI_FENCE_MAX_PAGES)
-		all = true;
-
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		if (!(set & (1UL << i)))
-			continue;
-		if (all) {
-			vcpu_sfence_vma(vm->vcpus[i], false, 0, by_asid, asid);
-			continue;
-		}
-		for (uint64_t n = 0; n < pages; n++)
-			vcpu_sfence_vma(vm->vcpus[i], true, first + n * PAGE_SIZE, by_asid, asid);
+	if (all || pages >= SBI_FENCE_MAX_PAGES) {
+		vcpu_sfence_vma(v, false, 0, by_asid, asid);
+		return;
 	}
+	for (uint64_t n = 0; n < pages; n++)
+		vcpu_sfence_vma(v, true, first + n * PAGE_SIZE, by_asid, asid);
 }
 
 /* ---- BASE ------------------------------------------------------------------ */
@@ -155,15 +141,48 @@ static enum trap_outcome sbi_rfence(struct vcpu *v, struct sbi_call *c)
 		c->error = SBI_ERR_NOT_SUPPORTED;
 	else if (set < 0)
 		c->error = SBI_ERR_INVALID_PARAM;
-	else if (c->fid == SBI_RFENCE_FENCE_I)
-		sbi_remote_fence_i(set);
 	else
-		sbi_remote_sfence_vma(v->vm, set, c->arg[2], c->arg[3],
-				      c->fid == SBI_RFENCE_SFENCE_VMA_ASID, c->arg[4]);
+		vcpu_remote_fence(v, set, c->fid == SBI_RFENCE_FENCE_I, c->arg[2], c->arg[3],
+				  c->fid == SBI_RFENCE_SFENCE_VMA_ASID, c->arg[4]);
 	return TRAP_NEXT;
 }
 
 /* ---- HSM: hart state management ----------------------------------------------- */
+
+/*
+ * hart_start: the target must be stopped, and start_addr must be where the
+ * guest can run (its RAM).  The target's hart is woken and runs the vCPU
+ * from start_addr (request.c, vcpu_hart_idle); until it has, the vCPU is
+ * START_PENDING.
+ */
+static void hsm_start(struct vcpu *v, struct sbi_call *c)
+{
+	struct vm *vm = v->vm;
+	unsigned long hart = c->arg[0];
+	struct vcpu *t;
+
+	if (hart >= vm->nvcpus) {
+		c->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	if (!vm_gpa_to_hva(vm, c->arg[1], 2)) {
+		c->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+	t = vm->vcpus[hart];
+	/* Two harts may race to start it: the first to take the lock wins. */
+	spin_lock(&t->start_lock);
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED) {
+		spin_unlock(&t->start_lock);
+		c->error = SBI_ERR_ALREADY_AVAILABLE;
+		return;
+	}
+	t->start_pc = c->arg[1];
+	t->start_opaque = c->arg[2];
+	__atomic_store_n(&t->state, VCPU_START_PENDING, __ATOMIC_RELEASE);
+	spin_unlock(&t->start_lock);
+	vcpu_post(t, 0);	/* (the kick alone: its state says what to do) */
+}
 
 static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 {
@@ -172,23 +191,15 @@ static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 
 	switch (c->fid) {
 	case SBI_HSM_HART_START:
-		if (hart >= vm->nvcpus)
-			c->error = SBI_ERR_INVALID_PARAM;
-		else if (vm->vcpus[hart]->state != VCPU_STOPPED)
-			c->error = SBI_ERR_ALREADY_AVAILABLE;
-		else
-			c->error = SBI_ERR_FAILED;  /* one vCPU per VM for now */
+		hsm_start(v, c);
 		return TRAP_NEXT;
 	case SBI_HSM_HART_STOP:
-		v->state = VCPU_STOPPED;
-		return TRAP_STOP;
+		return TRAP_STOP;	/* the dispatcher parks the hart (vcpu_hart_idle) */
 	case SBI_HSM_HART_STATUS:
 		if (hart >= vm->nvcpus)
 			c->error = SBI_ERR_INVALID_PARAM;
 		else
-			c->value = vm->vcpus[hart]->state == VCPU_STOPPED ? SBI_HSM_STATE_STOPPED
-				 : vm->vcpus[hart]->state == VCPU_SUSPENDED ? SBI_HSM_STATE_SUSPENDED
-				 : SBI_HSM_STATE_STARTED;
+			c->value = __atomic_load_n(&vm->vcpus[hart]->state, __ATOMIC_ACQUIRE);
 		return TRAP_NEXT;
 	case SBI_HSM_HART_SUSPEND: {
 		/* suspend_type is 32 bits: 0 and 0x80000000 are the default
@@ -204,10 +215,11 @@ static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
 			c->error = SBI_ERR_INVALID_ADDRESS;
 			return TRAP_NEXT;
 		}
-		/* Suspended until an interrupt is pending and enabled in sie. */
-		v->state = VCPU_SUSPENDED;
+		/* Suspended until an interrupt is pending and enabled in sie
+		 * (an IPI from another hart included). */
+		__atomic_store_n(&v->state, VCPU_SUSPENDED, __ATOMIC_RELEASE);
 		vcpu_wait_for_interrupt(v);
-		v->state = VCPU_RUNNING;
+		__atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
 		if (type == SBI_HSM_SUSPEND_RETENTIVE)
 			return TRAP_NEXT;
 		/* Non-retentive: resume like a hart that was started. */
@@ -332,12 +344,10 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 			c->error = SBI_ERR_INVALID_PARAM;
 		else if (c->fid == SBI_EXT_LEGACY_SEND_IPI)
 			sbi_send_ipis(v->vm, set);
-		else if (c->fid == SBI_EXT_LEGACY_REMOTE_FENCE_I)
-			sbi_remote_fence_i(set);
 		else
-			sbi_remote_sfence_vma(v->vm, set, c->arg[1], c->arg[2],
-					      c->fid == SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID,
-					      c->arg[3]);
+			vcpu_remote_fence(v, set, c->fid == SBI_EXT_LEGACY_REMOTE_FENCE_I,
+					  c->arg[1], c->arg[2],
+					  c->fid == SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, c->arg[3]);
 		break;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		vm_exit(v->vm, SBI_SRST_REASON_NONE);
@@ -384,16 +394,16 @@ const char *sbi_stats_name(unsigned slot)
 enum trap_outcome sbi_handle(struct vcpu *v)
 {
 	uint64_t *x = v->tf.x;
-	const struct sbi_ext *ext = sbi_find(x[17]);
+	const struct sbi_ext *ext = sbi_find(x[REG_A7]);
 	struct sbi_call c = {
-		.fid = x[16],
-		.arg = { x[10], x[11], x[12], x[13], x[14], x[15] },
+		.fid = x[REG_A6],
+		.arg = { x[REG_A0], x[REG_A1], x[REG_A2], x[REG_A3], x[REG_A4], x[REG_A5] },
 	};
 
 	if (!ext) {
 		v->stats.sbi[SBI_STATS_UNKNOWN]++;
-		x[10] = (uint64_t)SBI_ERR_NOT_SUPPORTED;
-		x[11] = 0;
+		x[REG_A0] = (uint64_t)SBI_ERR_NOT_SUPPORTED;
+		x[REG_A1] = 0;
 		return TRAP_NEXT;
 	}
 	v->stats.sbi[ext - sbi_exts]++;
@@ -401,9 +411,9 @@ enum trap_outcome sbi_handle(struct vcpu *v)
 		c.fid = ext->id;
 	enum trap_outcome out = ext->handler(v, &c);
 	if (out == TRAP_NEXT) {
-		x[10] = (uint64_t)c.error;
+		x[REG_A0] = (uint64_t)c.error;
 		if (!ext->legacy)
-			x[11] = (uint64_t)c.value;
+			x[REG_A1] = (uint64_t)c.value;
 	}
 	return out;
 }

@@ -33,8 +33,8 @@ static inline uint64_t access_fault(enum spt_access acc)
 	     : acc == SPT_STORE ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
 }
 
-/* vcpu.c: put the vCPU on the calling hart. */
-void vcpu_attach(struct vcpu *v);
+/* vcpu.c: run a vCPU the guest started (HSM) on the calling hart. */
+void vcpu_run_at(struct vcpu *v, uint64_t pc, uint64_t opaque) __attribute__((noreturn));
 /* vcpu.c: start the vCPU over in S-mode at 'pc' as the SBI starts a hart
  * (a0 = hart id, a1 = opaque, satp = 0, sstatus.SIE = 0). */
 void vcpu_start_at(struct vcpu *v, uint64_t pc, uint64_t opaque);
@@ -50,15 +50,19 @@ void trap_return(struct trap_frame *tf) __attribute__((noreturn));
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval);
 /* inject.c: change the virtual privilege level (and what follows from it). */
 void vcpu_set_mode(struct vcpu *v, unsigned mode);
-/* inject.c: after a change of satp, SUM or MXR: switch the real MMU's tables. */
-void vcpu_update_mmu(struct vcpu *v);
+/* trap.c: the handlers both backends share: give the guest the exception
+ * it took; the guest kernel's SBI call. */
+enum trap_outcome trap_reflect(struct vcpu *v);
+enum trap_outcome trap_sbi(struct vcpu *v);
+/* trap.c: does load/store 'in' begin at the faulting address (stval)? */
+bool trap_access_at_tval(struct vcpu *v, const struct decode_insn *in);
+/* trap.c: write what load 'in' read to its register, extended as it says. */
+void trap_load_result(struct vcpu *v, const struct decode_insn *in, uint64_t val);
 /* trap.c: a guest load or store to a device: 0 if emulated (the dispatcher
  * then moves past it), negative if there is no device there to take it. */
 int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc);
 /* trap.c: the instruction at the guest's pc. */
 int vcpu_fetch_insn(struct vcpu *v, uint32_t *raw);
-/* hext.c: vcpu_read_guest on the H backend (hypervisor loads). */
-int hext_read_guest(struct vcpu *v, uint64_t va, void *buf, size_t len, enum spt_access acc);
 /* trap.c: read guest memory at a guest virtual address as the guest's
  * current mode would; ERR_FAULT with v->mem_fault set to the trap the guest's
  * hart would have taken. */
@@ -73,6 +77,18 @@ void vcpu_deliver_interrupts(struct vcpu *v);
 void vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 void vcpu_poll_timer(struct vcpu *v);
 void vcpu_wait_for_interrupt(struct vcpu *v);
+
+/* request.c: what other harts ask of a vCPU (see there). */
+void vcpu_post(struct vcpu *v, uint32_t req);
+void vcpu_process_requests(struct vcpu *v);
+void vcpu_fence_range(struct vcpu *v, uint64_t start, uint64_t size, bool by_asid, uint64_t asid);
+void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t start,
+		       uint64_t size, bool by_asid, uint64_t asid);
+
+/* csr.c: after a change of satp, SUM or MXR: switch the real MMU's tables;
+ * after a change of virtual privilege: the view, the counters, UXL. */
+void vcpu_update_mmu(struct vcpu *v);
+void vcsr_mode_changed(struct vcpu *v);
 
 /* csr.c: one read-modify-write of a virtual CSR. */
 enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in);

@@ -22,6 +22,7 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
+	/* vCPU 0 starts running; the others wait for the guest's HSM hart_start. */
 	v->state = id == 0 ? VCPU_RUNNING : VCPU_STOPPED;
 	v->mode = PRV_S;
 	vcsr_init(v);
@@ -30,15 +31,17 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	/* The timer starts as OpenSBI left it: pending if STIP was. */
 	v->timer_deadline = boot_csrs.sip & SIP_STIP ? 0 : ~0UL;
 	/* The boot protocol: a0 = hart id, a1 = device tree, pc = entry. */
-	v->tf.x[10] = id;
-	v->tf.x[11] = vm->fdt_gpa;
+	v->tf.x[REG_A0] = id;
+	v->tf.x[REG_A1] = vm->fdt_gpa;
 	v->tf.pc = vm->entry_gpa;
 	v->mmu_satp = ~0UL;	/* nothing selected yet */
+	if (vm->backend->vcpu_init && vm->backend->vcpu_init(v))
+		return NULL;
 	return v;
 }
 
 /* Put the vCPU on the calling hart: its traps come back on this hart's stack. */
-void vcpu_attach(struct vcpu *v)
+static void vcpu_attach(struct vcpu *v)
 {
 	struct hart *h = hart_this();
 
@@ -48,105 +51,81 @@ void vcpu_attach(struct vcpu *v)
 	v->tf.host_tp = (uint64_t)h;
 }
 
-void vcpu_run(struct vcpu *v)
+/* Enter the guest on this hart, from nothing but the vCPU. */
+static void __attribute__((noreturn)) enter(struct vcpu *v)
 {
-	vcpu_attach(v);
+	const struct vcpu_backend *be = v->vm->backend;
+
 	vcpu_set_mode(v, v->mode);
 	vcpu_poll_timer(v);
-
 	/* The real SIE stays 0 in Umbra: interrupts wait until sret. */
 	csr_clear(sstatus, SSTATUS_SIE);
 	sfence_vma_all();
+	vcpu_process_requests(v);
+	if (be->sync_irq_lines)
+		be->sync_irq_lines(v);
 	vcpu_load_context(v);
 	trap_return(&v->tf);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	const struct vcpu_backend *be = v->vm->backend;
+
+	vcpu_attach(v);
+	if (be->hart_setup)
+		be->hart_setup(v);
+	enter(v);
+}
+
+/* A vCPU the guest started with HSM hart_start: run it on this hart from
+ * 'pc' as the SBI starts a hart. */
+void vcpu_run_at(struct vcpu *v, uint64_t pc, uint64_t opaque)
+{
+	const struct vcpu_backend *be = v->vm->backend;
+
+	vcpu_attach(v);
+	if (be->hart_setup)
+		be->hart_setup(v);
+	vcpu_start_at(v, pc, opaque);
+	__atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
+	enter(v);
 }
 
 /*
  * Start the vCPU over as the SBI starts a hart (HSM hart_start, and the
  * resume from a non-retentive suspend): in S-mode at 'pc' with a0 = its hart
- * id, a1 = opaque, satp = 0 and sstatus.SIE = 0.  On the H backend those
- * are the live VS registers the hardware uses.
+ * id, a1 = opaque, satp = 0 and sstatus.SIE = 0.
  */
 void vcpu_start_at(struct vcpu *v, uint64_t pc, uint64_t opaque)
 {
 	v->tf.pc = pc;
-	v->tf.x[10] = v->id;
-	v->tf.x[11] = opaque;
-	if (v->vm->hext) {
-		csr_write(CSR_VSATP, 0);
-		csr_clear(CSR_VSSTATUS, SSTATUS_SIE);
-		hfence_vvma_all();
-	} else {
-		v->csr.satp = 0;
-		v->csr.sstatus &= ~SSTATUS_SIE;
-	}
+	v->tf.x[REG_A0] = v->id;
+	v->tf.x[REG_A1] = opaque;
+	v->vm->backend->reset(v);
 	vcpu_set_mode(v, PRV_S);	/* (on shadow: selects the Bare view) */
 }
 
-/*
- * sfence.vma for the guest (its own, trapped on shadow, or one the SBI does
- * on its behalf): on shadow the shadows drop what the fence names (see
- * shadow.c); on the H backend the hardware's VS-stage TLB of this VM does
- * (hfence.vvma: the VMID is hgatp's).
- */
+/* sfence.vma for the guest on its own hart (its own, trapped on shadow, or
+ * a remote fence carried out here). */
 void vcpu_sfence_vma(struct vcpu *v, bool by_va, uint64_t va, bool by_asid, uint64_t asid)
 {
-	if (!v->vm->hext) {
-		spt_sfence(v->vm, by_va, va, by_asid, asid);
-		return;
-	}
-	if (by_va && by_asid)
-		hfence_vvma(va, asid);
-	else if (by_va)
-		hfence_vvma_va(va);
-	else if (by_asid)
-		hfence_vvma_asid(asid);
-	else
-		hfence_vvma_all();
+	v->vm->backend->sfence_vma(v, by_va, va, by_asid, asid);
 }
 
 /*
  * The last step before every entry into a guest (sret in vector.S): set up
  * from the vCPU alone everything the hart needs to run the guest with the
- * right privilege and translation.  Nothing is taken from what the last trap
- * left behind: a trap Umbra takes itself (a probe of guest memory that
- * faulted) rewrites sstatus.SPP and, on the H backend, hstatus.SPV, and an
- * sret with SPV = 0 would run the guest outside virtualization, with
- * Umbra's privilege for the next trap it is given.
- *
- * Trap-and-emulate (both virtual modes run in real U-mode):
- *   sstatus.SPP = 0        sret enters U-mode
- *   sstatus.SUM = MXR = 0  the views decide what U-mode may touch
- *   satp                   the guest's view: its shadow or the Bare view
- * H extension (the hardware runs VS and VU):
- *   hstatus.SPV = 1        sret enters a virtual mode ...
- *   hstatus.SPVP, sstatus.SPP   ... VS if the guest is in S, else VU
- *   hstatus.VTW = 1        wfi exits (Umbra sleeps for the guest)
- *   hstatus.VTSR = VTVM = HU = 0, VGEIN = 0
- *   hgatp                  the VM's G-stage table
- * Reading a CSR is cheap; writing satp or hgatp makes QEMU flush its TLB,
- * so those are written only when they differ.
+ * right privilege and translation (the backend knows what: see its
+ * load_context).  Nothing is taken from what the last trap left behind: a
+ * trap Umbra takes itself (a probe of guest memory that faulted) rewrites
+ * sstatus.SPP and, on the H backend, hstatus.SPV, and an sret with SPV = 0
+ * would run the guest outside virtualization, with Umbra's privilege for
+ * the next trap it is given.
  */
 void vcpu_load_context(struct vcpu *v)
 {
-	if (v->vm->hext) {
-		uint64_t hs = (csr_read(CSR_HSTATUS) & HSTATUS_VSXL) | HSTATUS_SPV | HSTATUS_VTW;
-		if (v->mode == PRV_S) {
-			hs |= HSTATUS_SPVP;
-			csr_set(sstatus, SSTATUS_SPP);
-		} else {
-			csr_clear(sstatus, SSTATUS_SPP);
-		}
-		csr_write(CSR_HSTATUS, hs);
-		if (csr_read(CSR_HGATP) != v->vm->hgatp) {
-			csr_write(CSR_HGATP, v->vm->hgatp);
-			hfence_gvma_all();
-		}
-		return;
-	}
-	csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR);
-	if (csr_read(satp) != v->host_satp)
-		csr_write(satp, v->host_satp);
+	v->vm->backend->load_context(v);
 }
 
 /* ---- The exit table ----------------------------------------------------------- */
@@ -215,9 +194,7 @@ void vcpu_print_stats(struct vm *vm)
 			stats_row("to guest", name_or_other(exception_names[c]), s->injected_exception[c]);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->injected_interrupt); c++)
 			stats_row("to guest", name_or_other(interrupt_names[c]), s->injected_interrupt[c]);
-	}
-	if (!vm->hext) {
-		spt_print_stats(vm);
-		patch_print_stats(vm);
+		if (vm->backend->print_stats)
+			vm->backend->print_stats(vm->vcpus[i]);
 	}
 }

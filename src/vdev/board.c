@@ -21,6 +21,7 @@
 #include "vcpu.h"
 #include "mm.h"
 #include "host.h"
+#include "lock.h"
 
 #define VIRTIO_BLK_BASE  0x10001000UL
 #define VIRTIO_CON_BASE  0x10002000UL
@@ -30,6 +31,7 @@
 #define PLIC_PHANDLE     0x100
 
 struct board {
+	spinlock_t lock;          /* one device access, poll or completion at a time */
 	struct plic plic;
 	struct uart16550 uart;
 	struct virtio_blk blk;
@@ -52,9 +54,20 @@ static void board_eip(void *ctx, unsigned context, bool level)
 	vcpu_set_irq(vm->vcpus[hart], SIP_SEIP, level);
 }
 
-static void board_irq_set(struct vm *vm, unsigned irq, bool level)
+/* The devices' interrupt wires all go to the PLIC. */
+void vdev_irq(struct vm *vm, unsigned irq, bool level)
 {
 	plic_set_irq(&vm->board->plic, irq, level);
+}
+
+int vdev_access(struct vm *vm, struct vdev *d, uint64_t offset, unsigned width,
+		bool write, uint64_t *val)
+{
+	struct board *b = vm->board;
+	spin_lock(&b->lock);
+	int err = d->access(d, offset, width, write, val);
+	spin_unlock(&b->lock);
+	return err;
 }
 
 static void uart_irq(void *ctx, bool level)
@@ -134,7 +147,6 @@ int vdev_board_create(struct vm *vm)
 	if (!err)
 		err = add(vm, &b->plic_dev, "plic", PLIC_VIRT_BASE, PLIC_VIRT_SIZE,
 			  plic_access, &b->plic);
-	vm->irq_set = board_irq_set;
 
 	uart_init(&b->uart, uart_tx, uart_irq, vm);
 	if (!err)
@@ -173,6 +185,7 @@ void vdev_board_poll(struct vm *vm)
 
 	if (!b)
 		return;
+	spin_lock(&b->lock);
 	for (;;) {
 		c = b->held >= 0 ? b->held : console_getc();
 		if (c < 0)
@@ -183,6 +196,7 @@ void vdev_board_poll(struct vm *vm)
 		}
 		b->held = -1;
 	}
+	spin_unlock(&b->lock);
 }
 
 /* ---- The guest's device tree ------------------------------------------------- */

@@ -29,9 +29,3 @@ struct vdev *vdev_find(struct vm *vm, uint64_t gpa)
 	}
 	return NULL;
 }
-
-void vdev_irq(struct vm *vm, unsigned irq, bool level)
-{
-	if (vm->irq_set)
-		vm->irq_set(vm, irq, level);
-}

@@ -42,8 +42,13 @@ struct vdev {
 int vdev_register(struct vm *vm, struct vdev *d);
 /* The device at guest-physical 'gpa', or NULL. */
 struct vdev *vdev_find(struct vm *vm, uint64_t gpa);
-/* Drive interrupt wire 'irq' of the VM's interrupt controller. */
+/* Drive interrupt wire 'irq' of the VM's interrupt controller (board.c;
+ * called by the device models, with the board's lock held). */
 void vdev_irq(struct vm *vm, unsigned irq, bool level);
+/* A guest's load or store to device 'd', from any of its harts: the device
+ * models run one access at a time (the board's lock, see lock.h). */
+int vdev_access(struct vm *vm, struct vdev *d, uint64_t offset, unsigned width,
+		bool write, uint64_t *val);
 
 /* The QEMU-virt-like machine a guest gets (board.c): create its devices,
  * describe them in the guest's device tree (the /soc node), and feed them

@@ -101,6 +101,8 @@ static struct effects {
 	unsigned fences;            /* vcpu_sfence_vma calls */
 	uint64_t full_fence;        /* harts fenced whole */
 	uint64_t fenced;            /* harts fenced at all */
+	uint64_t fence_i_set;       /* harts given a remote fence.i */
+	uint64_t posted;            /* vCPUs sent a request (hart_start) */
 	bool fence_asid_wrong;      /* a fence with the wrong ASID selection */
 	uint64_t pages[MAX_FENCES];
 	unsigned npages;
@@ -201,6 +203,30 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 	fx.injected = true;
 	fx.inj_cause = cause;
 	fx.inj_tval = tval;
+}
+
+/* A request to another vCPU: only hart_start posts one (the kick). */
+void vcpu_post(struct vcpu *v, uint32_t req)
+{
+	INVARIANT(v >= vcpus && v < vcpus + vm.nvcpus, "a request to a vCPU the VM does not have");
+	(void)req;
+	fx.posted |= 1ull << v->id;
+}
+
+/* Remote fences run on each target's own hart (request.c): here at once,
+ * through the SBI's range rule (sbi.c's vcpu_fence_range). */
+void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t start,
+		       uint64_t size, bool by_asid, uint64_t asid)
+{
+	(void)self;
+	for (unsigned i = 0; i < vm.nvcpus; i++) {
+		if (!(set & (1ull << i)))
+			continue;
+		if (fence_i)
+			fx.fence_i_set |= 1ull << i;
+		else
+			vcpu_fence_range(&vcpus[i], start, size, by_asid, asid);
+	}
 }
 
 void vcpu_start_at(struct vcpu *v, uint64_t pc, uint64_t opaque)
@@ -366,6 +392,7 @@ struct call {
 	enum trap_outcome out;
 	bool ended;                  /* vm_exit or a firmware reset */
 	struct vcpu *v;
+	enum vcpu_state before_state;   /* HSM: the state of the hart in a0, before */
 	uint8_t ram_before[RAM_SIZE];
 	const uint8_t *cons_before;
 };
@@ -376,7 +403,9 @@ struct call {
 static CHECKER void expect_nothing_else(const struct call *c)
 {
 	INVARIANT(!fx.ipi_set && !fx.ipi_clears && !fx.fences && !fx.started && !fx.injected &&
-		  !fx.waits && !c->ended && fx.reset_type < 0, "a side effect that call should not have");
+		  !fx.waits && !c->ended && fx.reset_type < 0 && !fx.fence_i_set &&
+		  (!fx.posted || (c->eid == SBI_EXT_HSM && c->fid == SBI_HSM_HART_START)),
+		  "a side effect that call should not have");
 }
 
 /* A remote fence of [start, start+size) on 'set': every page on every
@@ -441,7 +470,7 @@ static CHECKER void check_hart_list_call(const struct call *c, bool fence)
 	}
 	INVARIANT(!fx.ipi_set, "a fence sent an IPI");
 	if (c->fid == SBI_RFENCE_FENCE_I)
-		INVARIANT(!fx.fences, "fence.i did an sfence.vma");
+		INVARIANT(!fx.fences && fx.fence_i_set == set, "fence.i not on exactly the harts named");
 	else
 		check_fence(c, set, c->a[2], c->a[3]);
 }
@@ -479,21 +508,31 @@ static CHECKER void check_hsm(const struct call *c)
 	static const int64_t status_of[] = {
 		[VCPU_STOPPED] = SBI_HSM_STATE_STOPPED, [VCPU_RUNNING] = SBI_HSM_STATE_STARTED,
 		[VCPU_SUSPENDED] = SBI_HSM_STATE_SUSPENDED,
+		[VCPU_START_PENDING] = SBI_HSM_STATE_START_PENDING,
 	};
+	bool start_in_ram = c->a[1] >= RAM_BASE && c->a[1] <= RAM_BASE + RAM_SIZE - 2;
 
 	switch (c->fid) {
 	case SBI_HSM_HART_START:
-		if (hart >= vm.nvcpus)
+		/* (Which of a bad address and a started hart is reported
+		 * first, the spec does not say; OpenSBI checks the address.) */
+		if (hart >= vm.nvcpus) {
 			INVARIANT(A0(c) == SBI_ERR_INVALID_PARAM, "hart_start of a missing hart");
-		else if (vcpus[hart].state != VCPU_STOPPED)
+		} else if (!start_in_ram) {
+			INVARIANT(A0(c) == SBI_ERR_INVALID_ADDRESS, "hart_start outside guest RAM");
+		} else if (c->before_state != VCPU_STOPPED) {
 			INVARIANT(A0(c) == SBI_ERR_ALREADY_AVAILABLE, "hart_start of a started hart");
-		else
-			INVARIANT(A0(c) == SBI_SUCCESS || A0(c) == SBI_ERR_FAILED ||
-				  A0(c) == SBI_ERR_INVALID_ADDRESS, "hart_start of a stopped hart");
+		} else {
+			INVARIANT(A0(c) == SBI_SUCCESS && vcpus[hart].state == VCPU_START_PENDING &&
+				  vcpus[hart].start_pc == c->a[1] && vcpus[hart].start_opaque == c->a[2] &&
+				  fx.posted == 1ull << hart, "hart_start of a stopped hart did not start it");
+			expect_nothing_else(c);
+			return;
+		}
+		INVARIANT(!fx.posted, "a refused hart_start woke a hart");
 		break;
 	case SBI_HSM_HART_STOP:
-		INVARIANT((c->out == TRAP_STOP && c->v->state == VCPU_STOPPED) ||
-			  (c->out == TRAP_NEXT && A0(c) == SBI_ERR_FAILED), "hart_stop neither stopped nor failed");
+		INVARIANT(c->out == TRAP_STOP, "hart_stop did not stop");
 		return;
 	case SBI_HSM_HART_STATUS:
 		if (hart >= vm.nvcpus)
@@ -734,6 +773,7 @@ static void ecall(struct fuzz_in *in, struct vcpu *v)
 	memcpy(c->ram_before, ram, RAM_SIZE);
 	c->cons_before = cons_in;
 	c->v = v;
+	c->before_state = c->a[0] < vm.nvcpus ? vcpus[c->a[0]].state : VCPU_STOPPED;
 	memset(&fx, 0, sizeof(fx));
 	fx.exit_reason = -1;
 	fx.reset_type = fx.reset_reason = -1;
@@ -761,6 +801,10 @@ static void op_ram(struct fuzz_in *in)
 		ram[off + i] = fuzz_u8(in);
 }
 
+static const enum vcpu_state any_state[4] = {
+	VCPU_RUNNING, VCPU_STOPPED, VCPU_START_PENDING, VCPU_SUSPENDED,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
@@ -780,7 +824,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vcpus[i].vm = &vm;
 		vcpus[i].id = i;
 		vcpus[i].mode = PRV_S;
-		vcpus[i].state = (enum vcpu_state)((states >> (2 * (i % 4))) % 3);
+		vcpus[i].state = any_state[(states >> (2 * (i % 4))) % 4];
 		vm.vcpus[i] = &vcpus[i];
 	}
 	vcpus[me].state = VCPU_RUNNING;
@@ -802,7 +846,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned h = fuzz_u8(&in) % n;
 
 			if (h != me)
-				vcpus[h].state = (enum vcpu_state)(fuzz_u8(&in) % 3);
+				vcpus[h].state = any_state[fuzz_u8(&in) % 4];
 		} else {
 			ecall(&in, &vcpus[me]);
 		}

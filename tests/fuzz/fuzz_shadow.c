@@ -202,6 +202,7 @@ uint64_t mm_window_pte(void)
 /* ---- The guest ------------------------------------------------------------------ */
 
 static struct vm vm;
+static struct spt_cache spc;   /* the vCPU's shadows under test */
 static uint8_t ram[RAM_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t bare_page[512] __attribute__((aligned(PAGE_SIZE)));
 
@@ -240,7 +241,7 @@ static struct mslot {
 
 static unsigned slot_of(const struct spt_shadow *sh)
 {
-	return (unsigned)(sh - vm.spt.slot);
+	return (unsigned)(sh - spc.slot);
 }
 
 /* The slot now shadows (satp, view): a different key means a new shadow. */
@@ -327,7 +328,7 @@ FUZZ_NOCOV static void justify(unsigned s, uint64_t page, uint64_t pte, bool exa
 	const struct ment *e = model_find(s, page);
 	FUZZ_CHECK(e, "%s: slot %u (guest satp 0x%llx view %u) maps va 0x%llx (pte 0x%llx), "
 		   "but no fill since the last fence covering it says so: a stale translation",
-		   what, s, (unsigned long long)vm.spt.slot[s].satp, vm.spt.slot[s].view,
+		   what, s, (unsigned long long)spc.slot[s].satp, spc.slot[s].view,
 		   (unsigned long long)page, (unsigned long long)pte);
 	uint64_t perms = pte & (PTE_R | PTE_W | PTE_X);
 	FUZZ_CHECK(pte_pa(pte) == e->frame && !(perms & ~e->perms) && (!exact || perms == e->perms),
@@ -416,14 +417,14 @@ FUZZ_NOCOV static bool mmu_access(struct spt_shadow *sh, uint64_t va, enum spt_a
 
 FUZZ_NOCOV static void check_now(void)
 {
-	struct spt_shadow *act = vm.spt.active;
+	struct spt_shadow *act = spc.active;
 
-	FUZZ_CHECK(!act || (act >= vm.spt.slot && act < vm.spt.slot + SPT_SLOTS && act->used &&
+	FUZZ_CHECK(!act || (act >= spc.slot && act < spc.slot + SPT_SLOTS && act->used &&
 			    !act->stale), "the active shadow is not a used, fresh slot");
-	FUZZ_CHECK(vm.spt.satp == real_satp, "cache.satp 0x%llx, the real satp is 0x%llx",
-		   (unsigned long long)vm.spt.satp, (unsigned long long)real_satp);
+	FUZZ_CHECK(spc.satp == real_satp, "cache.satp 0x%llx, the real satp is 0x%llx",
+		   (unsigned long long)spc.satp, (unsigned long long)real_satp);
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		struct spt_shadow *sh = &vm.spt.slot[s];
+		struct spt_shadow *sh = &spc.slot[s];
 		if (!sh->used || sh->stale)
 			continue;
 		for (unsigned i = 0; i < 8; i++) {
@@ -503,9 +504,9 @@ static int fault(struct spt_shadow *sh, uint64_t va, enum spt_access acc, unsign
 	struct spt_walk w;
 	unsigned failed_before = failed;
 
-	int r = spt_fault(&vm, sh, va, acc, priv, ss, &w);
+	int r = spt_fault(&spc, sh, va, acc, priv, ss, &w);
 	check_fault(sh, va, acc, priv, ss, r, &w, failed_before);
-	FUZZ_CHECK(vm.spt.active == sh, "spt_fault changed the active shadow");
+	FUZZ_CHECK(spc.active == sh, "spt_fault changed the active shadow");
 	if (r == SPT_FILLED)
 		record_fill(sh, va, &w);
 	return r;
@@ -535,7 +536,7 @@ static void op_fence(struct fuzz_in *in, unsigned arg)
 	uint64_t asid = (b & 7) | (b & 8 ? 0x10000 : 0);   /* bits above 15 are ignored */
 
 	model_fence(by_va, va, by_asid, asid);
-	spt_sfence(&vm, by_va, va, by_asid, asid);
+	spt_sfence(&spc, by_va, va, by_asid, asid);
 }
 
 static void op_switch(struct fuzz_in *in, unsigned arg)
@@ -549,10 +550,10 @@ static void op_switch(struct fuzz_in *in, unsigned arg)
 	hart.priv = arg & 4 ? PRV_S : PRV_U;
 	hart.sstatus = (arg & 8 ? SSTATUS_SUM : 0) | (arg & 16 ? SSTATUS_MXR : 0);
 	unsigned view = spt_view(hart.priv, hart.sstatus);
-	struct spt_shadow *sh = spt_switch(&vm, satp, view);
+	struct spt_shadow *sh = spt_switch(&spc, satp, view);
 	const struct pt_format *fmt = spt_guest_format(satp);
 
-	FUZZ_CHECK(sh == vm.spt.active, "spt_switch returned another shadow than the active one");
+	FUZZ_CHECK(sh == spc.active, "spt_switch returned another shadow than the active one");
 	if (!fmt) {
 		FUZZ_CHECK(!sh && real_satp == spt_satp(&pt_sv39, bare_page, 0),
 			   "Bare: real satp 0x%llx", (unsigned long long)real_satp);
@@ -569,7 +570,7 @@ static void op_switch(struct fuzz_in *in, unsigned arg)
 
 static void op_access(struct fuzz_in *in, unsigned arg)
 {
-	struct spt_shadow *sh = vm.spt.active;
+	struct spt_shadow *sh = spc.active;
 	uint64_t va = va_set[arg & 7] + (uint64_t)fuzz_u8(in) * 16;
 	enum spt_access acc = (arg >> 3) % 3;
 
@@ -589,7 +590,7 @@ static void op_odd(struct fuzz_in *in, unsigned arg)
 	unsigned priv = b & 1 ? PRV_S : PRV_U;
 	uint64_t ss = (b & 2 ? SSTATUS_SUM : 0) | (b & 4 ? SSTATUS_MXR : 0);
 
-	fault(vm.spt.active, va, (arg >> 3) % 3, priv, ss);
+	fault(spc.active, va, (arg >> 3) % 3, priv, ss);
 }
 
 static void op_oom(unsigned arg)
@@ -653,7 +654,7 @@ FUZZ_NOCOV static void audit(void)
 
 	audit_gen++;
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		struct spt_shadow *sh = &vm.spt.slot[s];
+		struct spt_shadow *sh = &spc.slot[s];
 		int wi = pool_index(sh->window_l2);
 		FUZZ_CHECK(wi >= 0 && pstate[wi] == P_LIVE && sh->window_l2[511] == window_pte,
 			   "slot %u: its window table is gone", s);
@@ -678,8 +679,8 @@ FUZZ_NOCOV static void audit(void)
 		reached += n + 1;       /* + the window table */
 	}
 	FUZZ_CHECK(reached == live, "leak: %u live pool pages, %u reachable", live, reached);
-	FUZZ_CHECK(vm.spt.pages == held, "cache.pages says %u table pages, the shadows hold %u",
-		   vm.spt.pages, held);
+	FUZZ_CHECK(spc.pages == held, "cache.pages says %u table pages, the shadows hold %u",
+		   spc.pages, held);
 }
 
 /* ---- The entry point ---------------------------------------------------------------------- */
@@ -701,7 +702,7 @@ FUZZ_NOCOV static void world_begin(uint8_t cfg)
 	real_satp = 0;
 	hart.priv = PRV_S;
 	hart.sstatus = 0;
-	FUZZ_CHECK(spt_init(&vm) == 0, "spt_init failed");
+	FUZZ_CHECK(spt_init(&spc, &vm, SPT_MAX_PAGES, 1) == 0, "spt_init failed");
 }
 
 /* FUZZ_TRACE=1 in the environment prints each operation (to read a crash). */
@@ -716,7 +717,7 @@ static void trace_op(unsigned i, uint8_t op, const uint8_t *args, const struct f
 	for (const uint8_t *a = args; a < in->p; a++)
 		fprintf(stderr, " %02x", *a);
 	fprintf(stderr, "  -> active slot %d, %u live pages, cache.pages %u, %u failed allocations\n",
-		vm.spt.active ? (int)slot_of(vm.spt.active) : -1, live, vm.spt.pages, failed);
+		spc.active ? (int)slot_of(spc.active) : -1, live, spc.pages, failed);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

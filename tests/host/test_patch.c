@@ -54,8 +54,13 @@ static unsigned page_of(uint64_t gpa)
 
 void spt_xonly_init(struct vm *m, uint64_t *bitmap, void (*release)(struct vm *, uint64_t))
 {
-	m->spt.xonly = bitmap;
-	m->spt.xonly_release = release;
+	m->xonly.bits = bitmap;
+	m->xonly.release = release;
+}
+
+void spt_lookups_stale(struct vm *m)
+{
+	(void)m;
 }
 
 bool spt_xonly(struct vm *m, uint64_t gpa)

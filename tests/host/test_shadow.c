@@ -329,6 +329,7 @@ static void pool_reset(void)
 /* ---- Guest memory --------------------------------------------------------------------- */
 
 static struct vm vm;
+static struct spt_cache spc;   /* the vCPU's shadows under test */
 static uint8_t *ram_buf;
 static uint64_t bare_page[512] __attribute__((aligned(4096)));
 static uint64_t gt_next;     /* next free guest table (gpa) */
@@ -411,7 +412,7 @@ static void world_begin(unsigned asid_bits, uint64_t ram_gpa)
 	sf_n = 0;
 	last_satp = 0;
 	satp_writes = 0;
-	int r = spt_init(&vm);
+	int r = spt_init(&spc, &vm, SPT_MAX_PAGES, 1);
 	EQ(r, 0);
 	EQ(n_live, SLOT_PAGES);
 }
@@ -489,7 +490,7 @@ static void audit(void)
 	size_t reached = 0;
 	audit_gen++;
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		struct spt_shadow *sh = &vm.spt.slot[s];
+		struct spt_shadow *sh = &spc.slot[s];
 		struct page_rec *r = find_page(sh->root);
 		if (!CHECKF(r && r->live, "slot %u: root is not a live pool page", s))
 			continue;
@@ -515,13 +516,13 @@ static void audit(void)
 			wl2->seen = audit_gen;
 			reached++;
 		}
-		if (vm.spt.host_asids)
+		if (spc.host_asids)
 			EQ(sh->host_asid, s + 1);
 		else
 			EQ(sh->host_asid, 0);
 	}
-	struct spt_shadow *act = vm.spt.active;
-	CHECKF(!act || (act >= vm.spt.slot && act < vm.spt.slot + SPT_SLOTS && act->used && !act->stale),
+	struct spt_shadow *act = spc.active;
+	CHECKF(!act || (act >= spc.slot && act < spc.slot + SPT_SLOTS && act->used && !act->stale),
 	       "the active shadow is not a used, fresh slot");
 	CHECKF(reached == n_live, "leak: %zu live pages, %zu reachable (allocated %" PRIu64
 	       ", freed %" PRIu64 ")", (size_t)n_live, reached, n_alloc, n_free);
@@ -593,7 +594,7 @@ static unsigned priv_of_view(unsigned view)
 static void fill(struct spt_shadow *sh, uint64_t va)
 {
 	struct spt_walk w;
-	int r = spt_fault(&vm, sh, va, SPT_LOAD, priv_of_view(sh->view), sstatus_of_view(sh->view), &w);
+	int r = spt_fault(&spc, sh, va, SPT_LOAD, priv_of_view(sh->view), sstatus_of_view(sh->view), &w);
 	CHECKF(r == SPT_FILLED, "fill 0x%" PRIx64 ": spt_fault returned %d (cause %" PRIu64 ")", va, r, w.cause);
 }
 
@@ -640,26 +641,26 @@ static void test_cache(unsigned asid_bits)
 		roots[i] = g_table();
 		g_map(fmt, roots[i], 0x10000000, 0, RAM_GPA + 0x100000 + i * 0x1000, V | R | W | A | D);
 	}
-	struct spt_stats *st = &vm.spt.stats;
+	struct spt_stats *st = &spc.stats;
 
 	begin("%s: spt_init", cfg);
-	EQ(vm.spt.host_asids, asids);
+	EQ(spc.host_asids, asids);
 	EQ(n_live, SLOT_PAGES);
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		EQ(vm.spt.slot[s].used, 0);
-		EQ(vm.spt.slot[s].host_asid, asids ? s + 1 : 0);
+		EQ(spc.slot[s].used, 0);
+		EQ(spc.slot[s].host_asid, asids ? s + 1 : 0);
 	}
 	end();
 
 	begin("%s: Bare", cfg);
 	sf_n = 0;
-	CHECK(spt_switch(&vm, 0, SPT_VIEW_S) == NULL);
+	CHECK(spt_switch(&spc, 0, SPT_VIEW_S) == NULL);
 	EQ(last_satp, SATP_MODE_SV39 << 60 | host_pa(bare_page) >> 12);
 	EQ(sf_n, asids ? 0 : 1);
 	if (!asids)
 		EQ(sf_count(false, 0, false, 0), 1);
 	/* A Bare satp with an ASID field is still Bare. */
-	CHECK(spt_switch(&vm, 5UL << SATP_ASID_SHIFT | 0x80000, 0) == NULL);
+	CHECK(spt_switch(&spc, 5UL << SATP_ASID_SHIFT | 0x80000, 0) == NULL);
 	EQ(st->hits + st->misses, 0);
 	EQ(n_live, SLOT_PAGES);
 	end();
@@ -668,7 +669,7 @@ static void test_cache(unsigned asid_bits)
 	{
 		struct spt_walk w;
 		uint64_t f = st->faults;
-		EQ(spt_fault(&vm, NULL, 0x1234567, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+		EQ(spt_fault(&spc, NULL, 0x1234567, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
 		EQ(w.gpa, 0x1234567);
 		EQ(st->faults, f + 1);
 	}
@@ -677,7 +678,7 @@ static void test_cache(unsigned asid_bits)
 	uint64_t sA = g_satp(&pt_sv39, 1, roots[0]);
 	begin("%s: first Sv39 shadow", cfg);
 	sf_n = 0;
-	struct spt_shadow *a = spt_switch(&vm, sA, SPT_VIEW_S);
+	struct spt_shadow *a = spt_switch(&spc, sA, SPT_VIEW_S);
 	if (CHECK(a != NULL)) {
 		EQ(a->used, 1);
 		EQ(a->satp, sA);
@@ -699,7 +700,7 @@ static void test_cache(unsigned asid_bits)
 	begin("%s: same (satp, view) hits", cfg);
 	fill(a, 0x10000000);
 	uint64_t alloc0 = n_alloc;
-	struct spt_shadow *a2 = spt_switch(&vm, sA, SPT_VIEW_S);
+	struct spt_shadow *a2 = spt_switch(&spc, sA, SPT_VIEW_S);
 	CHECK(a2 == a);
 	EQ(st->hits, 1);
 	EQ(st->misses, 1);
@@ -709,7 +710,7 @@ static void test_cache(unsigned asid_bits)
 	end();
 
 	begin("%s: other view misses", cfg);
-	struct spt_shadow *b = spt_switch(&vm, sA, SPT_VIEW_S | SPT_VIEW_SUM);
+	struct spt_shadow *b = spt_switch(&spc, sA, SPT_VIEW_S | SPT_VIEW_SUM);
 	CHECK(b && b != a);
 	EQ(st->misses, 2);
 	if (b) {
@@ -720,19 +721,19 @@ static void test_cache(unsigned asid_bits)
 	end();
 
 	begin("%s: other ASID, same root misses", cfg);
-	struct spt_shadow *c = spt_switch(&vm, g_satp(&pt_sv39, 2, roots[0]), SPT_VIEW_S);
+	struct spt_shadow *c = spt_switch(&spc, g_satp(&pt_sv39, 2, roots[0]), SPT_VIEW_S);
 	CHECK(c && c != a && c != b);
 	EQ(st->misses, 3);
 	end();
 
 	begin("%s: other root, same ASID misses", cfg);
-	struct spt_shadow *d = spt_switch(&vm, g_satp(&pt_sv39, 1, roots[1]), SPT_VIEW_S);
+	struct spt_shadow *d = spt_switch(&spc, g_satp(&pt_sv39, 1, roots[1]), SPT_VIEW_S);
 	CHECK(d && d != a && d != b && d != c);
 	EQ(st->misses, 4);
 	end();
 
 	begin("%s: Sv48 shadow has the window in a table at 511", cfg);
-	struct spt_shadow *e = spt_switch(&vm, g_satp(&pt_sv48, 1, roots[4]), SPT_VIEW_S);
+	struct spt_shadow *e = spt_switch(&spc, g_satp(&pt_sv48, 1, roots[4]), SPT_VIEW_S);
 	if (CHECK(e != NULL)) {
 		CHECK(e->fmt == &pt_sv48);
 		CHECK(sh_empty(e));
@@ -744,7 +745,7 @@ static void test_cache(unsigned asid_bits)
 	end();
 
 	begin("%s: same root in Sv39 and Sv48 are different shadows", cfg);
-	struct spt_shadow *e39 = spt_switch(&vm, g_satp(&pt_sv39, 1, roots[4]), SPT_VIEW_S);
+	struct spt_shadow *e39 = spt_switch(&spc, g_satp(&pt_sv39, 1, roots[4]), SPT_VIEW_S);
 	CHECK(e39 && e39 != e);
 	end();
 
@@ -758,12 +759,12 @@ static void test_cache(unsigned asid_bits)
 	}
 	uint64_t ev0 = st->evictions;
 	for (unsigned k = 0; k < SPT_SLOTS - 6; k++)
-		CHECK(spt_switch(&vm, satp_of[k], view_of[k]) != NULL);
+		CHECK(spt_switch(&spc, satp_of[k], view_of[k]) != NULL);
 	EQ(st->evictions, ev0);
 	EQ(st->misses, SPT_SLOTS);
 	bool asid_used[SPT_SLOTS + 2] = { false };
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		struct spt_shadow *sh = &vm.spt.slot[s];
+		struct spt_shadow *sh = &spc.slot[s];
 		CHECKF(sh->used, "slot %u unused after %u distinct keys", s, SPT_SLOTS);
 		if (asids) {
 			CHECKF(sh->host_asid >= 1 && sh->host_asid <= SPT_SLOTS && !asid_used[sh->host_asid],
@@ -776,10 +777,10 @@ static void test_cache(unsigned asid_bits)
 
 	/* The least recently used is 'a'... but touch it: then b is the LRU. */
 	begin("%s: LRU eviction", cfg);
-	CHECK(spt_switch(&vm, sA, SPT_VIEW_S) == a);
+	CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
 	sf_n = 0;
 	uint64_t frees0 = n_free;
-	struct spt_shadow *n1 = spt_switch(&vm, satp_of[SPT_SLOTS - 6], view_of[SPT_SLOTS - 6]);
+	struct spt_shadow *n1 = spt_switch(&spc, satp_of[SPT_SLOTS - 6], view_of[SPT_SLOTS - 6]);
 	CHECK(n1 == b);
 	EQ(st->evictions, ev0 + 1);
 	if (n1) {
@@ -791,13 +792,13 @@ static void test_cache(unsigned asid_bits)
 	}
 	EQ(n_free, frees0);        /* b held nothing */
 	/* Next LRU is c: it gets evicted next, 'a' (just touched) is kept. */
-	struct spt_shadow *n2 = spt_switch(&vm, satp_of[SPT_SLOTS - 5], view_of[SPT_SLOTS - 5]);
+	struct spt_shadow *n2 = spt_switch(&spc, satp_of[SPT_SLOTS - 5], view_of[SPT_SLOTS - 5]);
 	CHECK(n2 == c);
-	CHECK(spt_switch(&vm, sA, SPT_VIEW_S) == a);
+	CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
 	CHECK(sh_leaf(a, 0x10000000) != 0);
 	/* An evicted key comes back as a miss. */
 	uint64_t m0 = st->misses;
-	struct spt_shadow *bb = spt_switch(&vm, sA, SPT_VIEW_S | SPT_VIEW_SUM);
+	struct spt_shadow *bb = spt_switch(&spc, sA, SPT_VIEW_S | SPT_VIEW_SUM);
 	CHECK(bb == d);                        /* d was the LRU now */
 	EQ(st->misses, m0 + 1);
 	end();
@@ -805,13 +806,13 @@ static void test_cache(unsigned asid_bits)
 	begin("%s: evicting a filled shadow frees its tables", cfg);
 	/* Make 'a' the LRU by touching every other slot, then evict it. */
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		struct spt_shadow *sh = &vm.spt.slot[s];
+		struct spt_shadow *sh = &spc.slot[s];
 		if (sh != a)
-			spt_switch(&vm, sh->satp, sh->view);
+			spt_switch(&spc, sh->satp, sh->view);
 	}
 	frees0 = n_free;
 	sf_n = 0;
-	struct spt_shadow *n3 = spt_switch(&vm, satp_of[SPT_SLOTS - 4], view_of[SPT_SLOTS - 4]);
+	struct spt_shadow *n3 = spt_switch(&spc, satp_of[SPT_SLOTS - 4], view_of[SPT_SLOTS - 4]);
 	CHECK(n3 == a);
 	EQ(n_free, frees0 + 2);               /* Sv39: the L1 and L0 tables of the fill */
 	if (n3) {
@@ -897,19 +898,19 @@ static void test_fill_matrix(void)
 		uint64_t leaf_gpa = g_slot(fmt, root, va, 0);
 		uint64_t orig = *leaf;
 		unsigned view = spt_view(priv, ss);
-		struct spt_shadow *sh = spt_switch(&vm, g_satp(fmt, 7, root), view);
+		struct spt_shadow *sh = spt_switch(&spc, g_satp(fmt, 7, root), view);
 		if (!CHECK(sh != NULL)) {
 			end();
 			world_end();
 			continue;
 		}
-		struct spt_stats before = vm.spt.stats;
+		struct spt_stats before = spc.stats;
 		uint64_t alloc0 = n_alloc;
 		sf_n = 0;
 		struct spt_walk w;
 		memset(&w, 0x5a, sizeof(w));
-		int r = spt_fault(&vm, sh, fva, acc, priv, ss, &w);
-		struct spt_stats *st = &vm.spt.stats;
+		int r = spt_fault(&spc, sh, fva, acc, priv, ss, &w);
+		struct spt_stats *st = &spc.stats;
 		uint64_t cause = oracle_cause(bits, acc, priv, ss);
 		EQ(st->faults, before.faults + 1);
 		if (cause) {
@@ -1000,11 +1001,11 @@ static void test_view_safety(void)
 				pg[i].pte = V | A | D | kinds[i / 2] | (i & 1 ? U : 0);
 				g_map(&pt_sv39, root, pg[i].va, 0, RAM_GPA + 0x100000 + i * 0x1000UL, pg[i].pte);
 			}
-			struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), view);
+			struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), view);
 			for (unsigned i = 0; i < ARRAY_SIZE(pg); i++)
 			for (unsigned acc = 0; acc < 3; acc++) {
 				struct spt_walk w;
-				spt_fault(&vm, sh, pg[i].va, acc, priv, ss, &w);
+				spt_fault(&spc, sh, pg[i].va, acc, priv, ss, &w);
 				uint64_t leaf = sh_leaf(sh, pg[i].va);
 				if (!(leaf & V))
 					continue;
@@ -1027,7 +1028,7 @@ static void test_view_safety(void)
 			}
 			/* An access the view forbids leaves an invalid entry behind:
 			 * empty the shadow before the audit. */
-			spt_sfence(&vm, false, 0, false, 0);
+			spt_sfence(&spc, false, 0, false, 0);
 			end();
 			world_end();
 		}
@@ -1065,12 +1066,12 @@ static void test_sequences(void)
 		begin("sequence: %s", rows[i].desc);
 		uint64_t root = g_table(), va = 0x40001000, frame = RAM_GPA + 0x7000;
 		uint64_t *leaf = g_map(rows[i].fmt, root, va, 0, frame, rows[i].bits);
-		struct spt_shadow *sh = spt_switch(&vm, g_satp(rows[i].fmt, 0, root), rows[i].view);
+		struct spt_shadow *sh = spt_switch(&spc, g_satp(rows[i].fmt, 0, root), rows[i].view);
 		unsigned ad_updates = 0;
 		for (unsigned k = 0; k < rows[i].n; k++) {
 			struct spt_walk w;
 			uint64_t before = *leaf, alloc0 = n_alloc;
-			int r = spt_fault(&vm, sh, va + 8, rows[i].acc[k], priv_of_view(rows[i].view),
+			int r = spt_fault(&spc, sh, va + 8, rows[i].acc[k], priv_of_view(rows[i].view),
 					  sstatus_of_view(rows[i].view), &w);
 			EQ(r, SPT_FILLED);
 			EQ(*leaf & (A | D), rows[i].guest_ad[k]);
@@ -1080,8 +1081,8 @@ static void test_sequences(void)
 			if (k > 0)
 				EQ(n_alloc, alloc0);      /* the same entry is rewritten */
 		}
-		EQ(vm.spt.stats.ad_updates, ad_updates);
-		EQ(vm.spt.stats.fills, rows[i].n);
+		EQ(spc.stats.ad_updates, ad_updates);
+		EQ(spc.stats.fills, rows[i].n);
 		end();
 		world_end();
 	}
@@ -1097,7 +1098,7 @@ static void test_sequences(void)
 		EQ(w.gpa, RAM_GPA + 0x9010);
 		EQ(*leaf & (A | D), A | D);
 		EQ(n_alloc, alloc0);
-		EQ(vm.spt.stats.faults, 0);
+		EQ(spc.stats.faults, 0);
 		CHECK(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_FETCH, PRV_S, 0, true, &w) < 0);
 		EQ(w.cause, CAUSE_FETCH_PAGE_FAULT);
 	}
@@ -1131,15 +1132,15 @@ static void test_superpages(unsigned asid_bits)
 	uint64_t sva = 0x40600000, spa = RAM_GPA + 0x400000;
 	g_map(&pt_sv39, root, sva, 1, spa, V | R | W | A | D);
 	g_map(&pt_sv39, root, sva + 0x200000, 0, RAM_GPA + 0x9000, V | R | W | A | D);
-	struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 3, root), SPT_VIEW_S);
+	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 3, root), SPT_VIEW_S);
 	uint64_t alloc0 = n_alloc;
-	EQ(spt_fault(&vm, sh, sva + 0x5008, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x5008, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 1);
 	EQ(w.gpa, spa + 0x5008);
 	EQ(sh_leaf(sh, sva + 0x5000), frame_bits(spa + 0x5000) | V | U | A | D | R | W);
-	EQ(spt_fault(&vm, sh, sva + 0x1ff000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x1ff000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
 	EQ(sh_leaf(sh, sva + 0x1ff000), frame_bits(spa + 0x1ff000) | V | U | A | D | R | W);
-	EQ(spt_fault(&vm, sh, sva + 0x200010, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x200010, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 0);
 	CHECK(sh_entry(sh, sva, 1) & SUPER);
 	CHECK(!(sh_entry(sh, sva + 0x200000, 1) & SUPER));
@@ -1152,14 +1153,14 @@ static void test_superpages(unsigned asid_bits)
 	begin("%s: sv39 2M: sfence of another address in it drops the whole superpage", cfg);
 	uint64_t free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, sva + 0x100000, false, 0);
+	spt_sfence(&spc, true, sva + 0x100000, false, 0);
 	EQ(sh_entry(sh, sva, 1), 0);
 	EQ(n_free, free0 + 1);
 	EQ(sh_leaf(sh, sva + 0x5000), 0);
 	EQ(sh_leaf(sh, sva + 0x1ff000), 0);
 	CHECK(sh_leaf(sh, sva + 0x200000) != 0);        /* the 4K neighbour stays */
-	EQ(vm.spt.stats.flush_super, 1);
-	EQ(vm.spt.stats.flush_va, 1);
+	EQ(spc.stats.flush_super, 1);
+	EQ(spc.stats.flush_va, 1);
 	EQ(sf_count(false, 0, true, sh->host_asid), 1);
 	CHECK(sh_window_ok(sh));
 	end();
@@ -1167,34 +1168,34 @@ static void test_superpages(unsigned asid_bits)
 	begin("%s: sv39 4K flush leaves its table", cfg);
 	free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, sva + 0x200abc, false, 0);
+	spt_sfence(&spc, true, sva + 0x200abc, false, 0);
 	EQ(sh_leaf(sh, sva + 0x200000), 0);
 	CHECK(is_table(sh_entry(sh, sva + 0x200000, 1)));
 	EQ(n_free, free0);
 	EQ(sf_n, 1);
 	EQ(sf_count(true, sva + 0x200000, true, sh->host_asid), 1);
-	EQ(vm.spt.stats.flush_super, 1);
+	EQ(spc.stats.flush_super, 1);
 	end();
 
 	begin("%s: sv39 2M: a flush in another 2M of the same 1G keeps the superpage", cfg);
-	EQ(spt_fault(&vm, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	spt_sfence(&vm, true, sva + 0x400000, false, 0);
+	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	spt_sfence(&spc, true, sva + 0x400000, false, 0);
 	CHECK(sh_leaf(sh, sva + 0x3000) != 0);
 	CHECK(sh_entry(sh, sva, 1) & SUPER);
 	end();
 
 	begin("%s: sv39 2M: superpage flush in every view", cfg);
-	struct spt_shadow *sh2 = spt_switch(&vm, g_satp(&pt_sv39, 3, root), SPT_VIEW_S | SPT_VIEW_MXR);
+	struct spt_shadow *sh2 = spt_switch(&spc, g_satp(&pt_sv39, 3, root), SPT_VIEW_S | SPT_VIEW_MXR);
 	CHECK(sh2 != sh);
-	EQ(spt_fault(&vm, sh2, sva + 0x3000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
-	EQ(spt_fault(&vm, sh2, sva + 0x4000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
-	uint64_t fs0 = vm.spt.stats.flush_super;
+	EQ(spt_fault(&spc, sh2, sva + 0x3000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh2, sva + 0x4000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
+	uint64_t fs0 = spc.stats.flush_super;
 	free0 = n_free;
-	spt_sfence(&vm, true, sva + 0x1f0000, false, 0);
+	spt_sfence(&spc, true, sva + 0x1f0000, false, 0);
 	EQ(sh_leaf(sh, sva + 0x3000), 0);
 	EQ(sh_leaf(sh2, sva + 0x3000), 0);
 	EQ(sh_leaf(sh2, sva + 0x4000), 0);
-	EQ(vm.spt.stats.flush_super, fs0 + 2);
+	EQ(spc.stats.flush_super, fs0 + 2);
 	EQ(n_free, free0 + 2);
 	end();
 	world_end();
@@ -1205,14 +1206,14 @@ static void test_superpages(unsigned asid_bits)
 	root = g_table();
 	sva = 0xffffffff80000000UL;
 	g_map(&pt_sv39, root, sva, 2, RAM_GPA, V | R | W | X | A | D);
-	sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
+	sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&vm, sh, sva + 0x123000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x123000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 2);
 	EQ(sh_leaf(sh, sva + 0x123000), frame_bits(RAM_GPA + 0x123000) | V | U | A | D | R | W | X);
-	EQ(spt_fault(&vm, sh, sva + 0x801000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x801000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	/* Past the end of guest RAM, inside the superpage: nothing mapped. */
-	EQ(spt_fault(&vm, sh, sva + 0x2000000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	EQ(spt_fault(&spc, sh, sva + 0x2000000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
 	EQ(w.gpa, RAM_GPA + 0x2000000);
 	EQ(sh_leaf(sh, sva + 0x2000000), 0);
 	EQ(n_alloc, alloc0 + 3);
@@ -1221,7 +1222,7 @@ static void test_superpages(unsigned asid_bits)
 	EQ(sh->root[511], WPTE);
 	free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, sva + 0x30000000, false, 0);
+	spt_sfence(&spc, true, sva + 0x30000000, false, 0);
 	EQ(sh->root[510], 0);
 	EQ(n_free, free0 + 3);
 	EQ(sh->root[511], WPTE);
@@ -1238,11 +1239,11 @@ static void test_superpages(unsigned asid_bits)
 	uint64_t gva = 0x0000004000000000UL, mva = 0x0000004080000000UL;
 	g_map(&pt_sv48, root, gva, 2, RAM_GPA, V | R | W | A | D);
 	g_map(&pt_sv48, root, mva, 1, RAM_GPA + 0x200000, V | R | X | A);
-	sh = spt_switch(&vm, g_satp(&pt_sv48, 9, root), SPT_VIEW_S);
+	sh = spt_switch(&spc, g_satp(&pt_sv48, 9, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&vm, sh, gva + 0x5000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, gva + 0x5000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 2);
-	EQ(spt_fault(&vm, sh, mva + 0x7000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, mva + 0x7000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 1);
 	EQ(sh_leaf(sh, mva + 0x7000), frame_bits(RAM_GPA + 0x207000) | V | U | A | D | R | X);
 	EQ(n_alloc, alloc0 + 5);      /* L2; L1, L0 for the 1G; L1, L0 for the 2M */
@@ -1250,11 +1251,11 @@ static void test_superpages(unsigned asid_bits)
 	CHECK(sh_entry(sh, mva, 1) & SUPER);
 	CHECK(!(sh_entry(sh, mva, 2) & SUPER));
 	free0 = n_free;
-	spt_sfence(&vm, true, mva + 0x1000, true, 9);
+	spt_sfence(&spc, true, mva + 0x1000, true, 9);
 	EQ(n_free, free0 + 1);
 	EQ(sh_leaf(sh, mva + 0x7000), 0);
 	CHECK(sh_leaf(sh, gva + 0x5000) != 0);
-	spt_sfence(&vm, true, gva + 0x3f000000, true, 9);
+	spt_sfence(&spc, true, gva + 0x3f000000, true, 9);
 	EQ(n_free, free0 + 3);
 	EQ(sh_leaf(sh, gva + 0x5000), 0);
 	CHECK(is_table(sh->root[0]));                   /* the L2 stays */
@@ -1268,14 +1269,14 @@ static void test_superpages(unsigned asid_bits)
 	root = g_table();
 	sva = 0xffffffff80000000UL;
 	g_map(&pt_sv48, root, sva, 2, RAM_GPA, V | R | W | A | D);
-	sh = spt_switch(&vm, g_satp(&pt_sv48, 0, root), SPT_VIEW_S);
+	sh = spt_switch(&spc, g_satp(&pt_sv48, 0, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&vm, sh, sva + 0x10000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x10000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	EQ(n_alloc, alloc0 + 2);
 	CHECK(sh_entry(sh, sva, 2) & SUPER);
 	CHECK(!(sh->root[511] & SUPER));
 	free0 = n_free;
-	spt_sfence(&vm, true, sva + 0x20000000, false, 0);
+	spt_sfence(&spc, true, sva + 0x20000000, false, 0);
 	EQ(n_free, free0 + 2);
 	CHECK(sh_empty(sh));
 	end();
@@ -1289,36 +1290,36 @@ static void test_superpages(unsigned asid_bits)
 	root = g_table();
 	sva = 0xffffff8000000000UL;
 	g_map(&pt_sv48, root, sva, 3, 0, V | R | W | X | A | D);
-	sh = spt_switch(&vm, g_satp(&pt_sv48, 4, root), SPT_VIEW_S);
+	sh = spt_switch(&spc, g_satp(&pt_sv48, 4, root), SPT_VIEW_S);
 	uint64_t holder_pte = sh->root[511];
 	alloc0 = n_alloc;
-	EQ(spt_fault(&vm, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	EQ(w.level, 3);
 	EQ(w.gpa, 0x3000);
-	EQ(spt_fault(&vm, sh, sva + 0xa01000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
-	EQ(spt_fault(&vm, sh, sva + 0x40001000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	EQ(spt_fault(&spc, sh, sva + 0xa01000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, sva + 0x40001000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
 	/* The window's VAs translate through it too, to non-RAM here. */
-	EQ(spt_fault(&vm, sh, WINDOW_VA + 0x1000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	EQ(spt_fault(&spc, sh, WINDOW_VA + 0x1000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
 	EQ(n_alloc, alloc0 + 3);
 	EQ(sh->root[511], holder_pte | SUPER);
 	CHECK(sh_window_ok(sh));
 	free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, sva + 0x200000, false, 0);
+	spt_sfence(&spc, true, sva + 0x200000, false, 0);
 	EQ(n_free, free0 + 3);
 	EQ(sh->root[511], holder_pte);                  /* same holder, mark cleared */
 	CHECK(sh_window_ok(sh));
 	CHECK(sh_empty(sh));
-	EQ(vm.spt.stats.flush_super, 1);
+	EQ(spc.stats.flush_super, 1);
 	EQ(sf_count(false, 0, true, sh->host_asid), 1);
 	audit();
 	/* Fill again, then a full flush and a clear by switching formats. */
-	EQ(spt_fault(&vm, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	spt_sfence(&vm, false, 0, false, 0);
+	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	spt_sfence(&spc, false, 0, false, 0);
 	EQ(sh->root[511], holder_pte);
 	CHECK(sh_empty(sh));
-	EQ(spt_fault(&vm, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	spt_sfence(&vm, false, 0, true, 4);
+	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	spt_sfence(&spc, false, 0, true, 4);
 	CHECK(sh_empty(sh));
 	end();
 	world_end();
@@ -1331,7 +1332,7 @@ static void test_sfence(unsigned asid_bits)
 	const char *cfg = asid_bits ? "asid16" : "noasid";
 	bool asids = asid_bits >= 5;
 	const uint64_t P1 = 0x10000000, P2 = 0x10001000, P3 = 0x7f000000, P4 = 0xffffff8000001000UL;
-	struct spt_stats *st = &vm.spt.stats;
+	struct spt_stats *st = &spc.stats;
 
 	world_begin(asid_bits, RAM_GPA);
 	/* Roots: A (ASID 1), B (ASID 2), C (ASID 1), D (ASID 2, Sv48). */
@@ -1349,21 +1350,21 @@ static void test_sfence(unsigned asid_bits)
 	/* Shadows: A in two views, then B, C, D. */
 	struct spt_shadow *sh[5];
 	uint64_t sh_asid[5] = { 1, 1, 2, 1, 2 };
-	sh[0] = spt_switch(&vm, satp[0], SPT_VIEW_S);
-	sh[1] = spt_switch(&vm, satp[0], SPT_VIEW_S | SPT_VIEW_SUM);
-	sh[2] = spt_switch(&vm, satp[1], SPT_VIEW_S);
-	sh[3] = spt_switch(&vm, satp[2], SPT_VIEW_S);
-	sh[4] = spt_switch(&vm, satp[3], SPT_VIEW_S);
+	sh[0] = spt_switch(&spc, satp[0], SPT_VIEW_S);
+	sh[1] = spt_switch(&spc, satp[0], SPT_VIEW_S | SPT_VIEW_SUM);
+	sh[2] = spt_switch(&spc, satp[1], SPT_VIEW_S);
+	sh[3] = spt_switch(&spc, satp[2], SPT_VIEW_S);
+	sh[4] = spt_switch(&spc, satp[3], SPT_VIEW_S);
 	/* Select each shadow (as the guest would, emptying a stale one), fill it. */
 #define REFILL() do { for (unsigned i_ = 0; i_ < 5; i_++) { \
-		CHECK(spt_switch(&vm, sh[i_]->satp, sh[i_]->view) == sh[i_]); \
+		CHECK(spt_switch(&spc, sh[i_]->satp, sh[i_]->view) == sh[i_]); \
 		fill(sh[i_], P1); fill(sh[i_], P2); fill(sh[i_], P3); } fill(sh[4], P4); } while (0)
 	REFILL();
 
 	begin("%s: sfence va (all ASIDs)", cfg);
 	uint64_t free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, P1 + 0x10, false, 0);
+	spt_sfence(&spc, true, P1 + 0x10, false, 0);
 	for (unsigned i = 0; i < 5; i++) {
 		EQ(sh_leaf(sh[i], P1), 0);
 		CHECK(sh_leaf(sh[i], P2) != 0);
@@ -1377,7 +1378,7 @@ static void test_sfence(unsigned asid_bits)
 
 	begin("%s: sfence va, asid (only that ASID's shadows)", cfg);
 	sf_n = 0;
-	spt_sfence(&vm, true, P2, true, 1);
+	spt_sfence(&spc, true, P2, true, 1);
 	for (unsigned i = 0; i < 5; i++) {
 		if (sh_asid[i] == 1)
 			EQ(sh_leaf(sh[i], P2), 0);
@@ -1394,7 +1395,7 @@ static void test_sfence(unsigned asid_bits)
 
 	begin("%s: sfence va, asid ignores rs2 bits above the ASID", cfg);
 	sf_n = 0;
-	spt_sfence(&vm, true, P3, true, 0x10002);
+	spt_sfence(&spc, true, P3, true, 0x10002);
 	for (unsigned i = 0; i < 5; i++)
 		EQ(sh_leaf(sh[i], P3) == 0, sh_asid[i] == 2);
 	EQ(sf_n, 2);
@@ -1403,11 +1404,11 @@ static void test_sfence(unsigned asid_bits)
 	begin("%s: sfence va of an unmapped page or the window does nothing", cfg);
 	sf_n = 0;
 	free0 = n_free;
-	spt_sfence(&vm, true, 0x12345678000UL, false, 0);
-	spt_sfence(&vm, true, WINDOW_VA, false, 0);
-	spt_sfence(&vm, true, WINDOW_VA + 0x12345000, true, 2);
-	spt_sfence(&vm, true, IO_VA_BASE, false, 0);
-	spt_sfence(&vm, true, 0xffffffffffffffffUL, false, 0);
+	spt_sfence(&spc, true, 0x12345678000UL, false, 0);
+	spt_sfence(&spc, true, WINDOW_VA, false, 0);
+	spt_sfence(&spc, true, WINDOW_VA + 0x12345000, true, 2);
+	spt_sfence(&spc, true, IO_VA_BASE, false, 0);
+	spt_sfence(&spc, true, 0xffffffffffffffffUL, false, 0);
 	EQ(sf_n, 0);
 	EQ(n_free, free0);
 	for (unsigned i = 0; i < 5; i++)
@@ -1419,7 +1420,7 @@ static void test_sfence(unsigned asid_bits)
 	REFILL();
 	free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, true, P4, true, 2);
+	spt_sfence(&spc, true, P4, true, 2);
 	EQ(sh_leaf(sh[4], P4), 0);
 	CHECK(sh_window_ok(sh[4]));
 	EQ(n_free, free0);
@@ -1429,10 +1430,10 @@ static void test_sfence(unsigned asid_bits)
 
 	begin("%s: sfence asid: the active shadow is emptied, others marked stale", cfg);
 	REFILL();                                   /* leaves sh[4] (ASID 2) active */
-	CHECK(vm.spt.active == sh[4]);
+	CHECK(spc.active == sh[4]);
 	free0 = n_free;
 	sf_n = 0;
-	spt_sfence(&vm, false, 0, true, 2);
+	spt_sfence(&spc, false, 0, true, 2);
 	CHECK(sh_empty(sh[4]));
 	EQ(sh[4]->stale, 0);
 	EQ(sh[2]->stale, 1);                        /* B: ASID 2, not in use */
@@ -1452,17 +1453,17 @@ static void test_sfence(unsigned asid_bits)
 	begin("%s: stale: fences skip it, selecting it empties it", cfg);
 	sf_n = 0;
 	free0 = n_free;
-	spt_sfence(&vm, true, P1, false, 0);
-	spt_sfence(&vm, false, 0, true, 2);
+	spt_sfence(&spc, true, P1, false, 0);
+	spt_sfence(&spc, false, 0, true, 2);
 	CHECK(sh_leaf(sh[2], P1) != 0);             /* untouched while stale */
 	EQ(sf_count(true, P1, true, sh[2]->host_asid), asids ? 0 : 3);
 	EQ(n_free, free0);
 	sf_n = 0;
 	uint64_t h0 = st->hits;
-	CHECK(spt_switch(&vm, satp[1], SPT_VIEW_S) == sh[2]);
+	CHECK(spt_switch(&spc, satp[1], SPT_VIEW_S) == sh[2]);
 	EQ(st->hits, h0 + 1);
 	EQ(sh[2]->stale, 0);
-	CHECK(vm.spt.active == sh[2]);
+	CHECK(spc.active == sh[2]);
 	CHECK(sh_empty(sh[2]));
 	EQ(n_free, free0 + 4);                      /* B (Sv39): 2 L1 + 2 L0 (P3 is in the second GiB) */
 	EQ(sf_count(false, 0, asids, asids ? sh[2]->host_asid : 0), asids ? 1 : 2);
@@ -1475,7 +1476,7 @@ static void test_sfence(unsigned asid_bits)
 	REFILL();
 	sf_n = 0;
 	free0 = n_free;
-	spt_sfence(&vm, false, 0, false, 0);
+	spt_sfence(&spc, false, 0, false, 0);
 	CHECK(sh_empty(sh[4]));
 	for (unsigned i = 0; i < 4; i++)
 		CHECK(sh[i]->stale);
@@ -1484,7 +1485,7 @@ static void test_sfence(unsigned asid_bits)
 	/* Selecting each empties it; the shadows stay cached: hits. */
 	h0 = st->hits;
 	for (unsigned i = 0; i < 5; i++) {
-		CHECK(spt_switch(&vm, sh[i]->satp, sh[i]->view) == sh[i]);
+		CHECK(spt_switch(&spc, sh[i]->satp, sh[i]->view) == sh[i]);
 		CHECK(sh_empty(sh[i]));
 	}
 	EQ(st->hits, h0 + 5);
@@ -1495,11 +1496,11 @@ static void test_sfence(unsigned asid_bits)
 
 	begin("%s: sfence all in Bare marks every shadow stale", cfg);
 	REFILL();
-	CHECK(spt_switch(&vm, 0, 0) == NULL);
-	CHECK(vm.spt.active == NULL);
+	CHECK(spt_switch(&spc, 0, 0) == NULL);
+	CHECK(spc.active == NULL);
 	sf_n = 0;
 	free0 = n_free;
-	spt_sfence(&vm, false, 0, false, 0);
+	spt_sfence(&spc, false, 0, false, 0);
 	EQ(sf_n, 0);
 	EQ(n_free, free0);
 	for (unsigned i = 0; i < 5; i++)
@@ -1511,10 +1512,10 @@ static void test_sfence(unsigned asid_bits)
 	/* The 11 free slots first, then the LRU: sh[0], stale. */
 	uint64_t ev0 = st->evictions;
 	for (unsigned k = 0; k < SPT_SLOTS - 5; k++)
-		CHECK(spt_switch(&vm, g_satp(&pt_sv39, 500 + k, 0x80001000), SPT_VIEW_S) != NULL);
+		CHECK(spt_switch(&spc, g_satp(&pt_sv39, 500 + k, 0x80001000), SPT_VIEW_S) != NULL);
 	EQ(st->evictions, ev0);
 	free0 = n_free;
-	struct spt_shadow *ev = spt_switch(&vm, g_satp(&pt_sv39, 600, 0x80001000), SPT_VIEW_S);
+	struct spt_shadow *ev = spt_switch(&spc, g_satp(&pt_sv39, 600, 0x80001000), SPT_VIEW_S);
 	CHECK(ev == sh[0]);
 	EQ(st->evictions, ev0 + 1);
 	EQ(ev->stale, 0);
@@ -1524,10 +1525,10 @@ static void test_sfence(unsigned asid_bits)
 	end();
 
 	begin("%s: sfence asid with no such shadow", cfg);
-	spt_switch(&vm, satp[3], SPT_VIEW_S);
+	spt_switch(&spc, satp[3], SPT_VIEW_S);
 	sf_n = 0;
 	free0 = n_free;
-	spt_sfence(&vm, false, 0, true, 77);
+	spt_sfence(&spc, false, 0, true, 77);
 	EQ(sf_n, 0);
 	EQ(n_free, free0);
 	for (unsigned i = 1; i < 5; i++)
@@ -1558,7 +1559,7 @@ static void test_format_switch(unsigned asid_bits)
 			bool is48 = phase == 1 || phase == 4 || (phase == 3 && (k & 1));
 			const struct pt_format *fmt = is48 ? &pt_sv48 : &pt_sv39;
 			uint64_t satp = g_satp(fmt, phase * 100 + k, is48 ? r48 : r39);
-			struct spt_shadow *sh = spt_switch(&vm, satp, SPT_VIEW_S);
+			struct spt_shadow *sh = spt_switch(&spc, satp, SPT_VIEW_S);
 			if (!CHECK(sh != NULL))
 				continue;
 			CHECK(sh->fmt == fmt);
@@ -1571,18 +1572,18 @@ static void test_format_switch(unsigned asid_bits)
 			CHECK(sh_window_ok(sh));
 		}
 		if (phase > 0)
-			EQ(vm.spt.stats.evictions, phase * SPT_SLOTS);
+			EQ(spc.stats.evictions, phase * SPT_SLOTS);
 		audit();
 		end();
 	}
 	begin("%s: format switch: all flushed, only roots and holders remain", cfg);
-	spt_sfence(&vm, false, 0, false, 0);
+	spt_sfence(&spc, false, 0, false, 0);
 	for (unsigned k = 0; k < SPT_SLOTS; k++)    /* select each: stale ones are emptied */
-		spt_switch(&vm, g_satp(&pt_sv48, 4 * 100 + k, r48), SPT_VIEW_S);
-	EQ(vm.spt.stats.evictions, 4 * SPT_SLOTS);
+		spt_switch(&spc, g_satp(&pt_sv48, 4 * 100 + k, r48), SPT_VIEW_S);
+	EQ(spc.stats.evictions, 4 * SPT_SLOTS);
 	EQ(n_live, SLOT_PAGES);         /* phase 4 is all Sv48: roots and window tables */
 	for (unsigned k = 0; k < SPT_SLOTS; k++)
-		spt_switch(&vm, g_satp(&pt_sv39, 999 + k, r39), 0);
+		spt_switch(&spc, g_satp(&pt_sv39, 999 + k, r39), 0);
 	EQ(n_live, SLOT_PAGES);         /* window tables stay with their slots */
 	EQ(n_alloc, n_free + n_live);
 	audit();
@@ -1659,11 +1660,11 @@ static void test_edges(void)
 			root = RAM_GPA + RAM_SIZE;
 		else if (rows[i].where == PTR_OUT)
 			*g_ptr(root + vpn(va, fmt->levels - 1) * 8) = mkpte(RAM_GPA + RAM_SIZE + 0x3000, V);
-		struct spt_shadow *sh = spt_switch(&vm, g_satp(fmt, 1, root), SPT_VIEW_S);
+		struct spt_shadow *sh = spt_switch(&spc, g_satp(fmt, 1, root), SPT_VIEW_S);
 		uint64_t alloc0 = n_alloc;
 		struct spt_walk w;
 		sf_n = 0;
-		int r = spt_fault(&vm, sh, va + 0x10, rows[i].acc, PRV_S, 0, &w);
+		int r = spt_fault(&spc, sh, va + 0x10, rows[i].acc, PRV_S, 0, &w);
 		EQ(r, rows[i].ret);
 		if (r == SPT_GUEST_FAULT)
 			EQ(w.cause, rows[i].cause);
@@ -1674,7 +1675,7 @@ static void test_edges(void)
 		} else {
 			EQ(n_alloc, alloc0);
 			EQ(sf_n, 0);
-			EQ(vm.spt.stats.fills, 0);
+			EQ(spc.stats.fills, 0);
 			if (va < WINDOW_VA)
 				EQ(sh_leaf(sh, va), 0);
 		}
@@ -1695,14 +1696,14 @@ static void test_oom(void)
 	g_map(&pt_sv39, root, P, 0, RAM_GPA + 0x1000, V | R | A);
 	g_map(&pt_sv39, root, Q, 0, RAM_GPA + 0x2000, V | R | A);
 	g_map(&pt_sv39, root, Q2, 0, RAM_GPA + 0x3000, V | R | A);
-	struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
+	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 
 	begin("oom: a fill with no page left restarts the shadow");
 	fill(sh, P);
 	EQ(n_live, SLOT_PAGES + 2);
 	live_limit = (int64_t)n_live;
 	sf_n = 0;
-	EQ(spt_fault(&vm, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	EQ(sh_leaf(sh, P), 0);
 	CHECK(sh_leaf(sh, Q) != 0);
 	EQ(n_live, SLOT_PAGES + 2);
@@ -1716,7 +1717,7 @@ static void test_oom(void)
 	fill(sh, Q2);                          /* uses the one spare page */
 	EQ(n_live, SLOT_PAGES + 3);
 	live_limit = (int64_t)n_live + 1;
-	EQ(spt_fault(&vm, sh, P, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	EQ(spt_fault(&spc, sh, P, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	CHECK(sh_leaf(sh, P) != 0);
 	EQ(sh_leaf(sh, Q), 0);
 	EQ(sh_leaf(sh, Q2), 0);
@@ -1730,13 +1731,13 @@ static void test_oom(void)
 	live_limit = SLOT_PAGES;
 	panic_armed = true;
 	if (!setjmp(panic_jmp)) {
-		EQ(spt_fault(&vm, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_NO_MEMORY);
+		EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_NO_MEMORY);
 	} else {
 		CHECKF(false, "panicked: %s", panic_msg);
 	}
 	panic_armed = false;
 	live_limit = -1;
-	EQ(vm.spt.pages, 0);
+	EQ(spc.pages, 0);
 	audit();
 	end();
 	world_end();
@@ -1751,18 +1752,18 @@ static void test_oom(void)
 			g_map(&pt_sv39, rx, (uint64_t)i << 30, 0, RAM_GPA + 0x1000, V | R | A);
 		g_map(&pt_sv39, ry, P, 0, RAM_GPA + 0x1000, V | R | A);
 		g_map(&pt_sv39, ry, Q, 0, RAM_GPA + 0x2000, V | R | A);
-		struct spt_shadow *x = spt_switch(&vm, g_satp(&pt_sv39, 1, rx), SPT_VIEW_S);
+		struct spt_shadow *x = spt_switch(&spc, g_satp(&pt_sv39, 1, rx), SPT_VIEW_S);
 		for (unsigned i = 0; i < 4; i++)
 			fill(x, (uint64_t)i << 30);
-		struct spt_shadow *y = spt_switch(&vm, g_satp(&pt_sv39, 2, ry), SPT_VIEW_S);
+		struct spt_shadow *y = spt_switch(&spc, g_satp(&pt_sv39, 2, ry), SPT_VIEW_S);
 		fill(y, P);
-		spt_sfence(&vm, false, 0, false, 0);   /* y emptied, x stale */
+		spt_sfence(&spc, false, 0, false, 0);   /* y emptied, x stale */
 		EQ(x->stale, 1);
 		EQ(n_live, SLOT_PAGES + 8);
 		live_limit = (int64_t)n_live + 1;       /* Q needs 2 tables: one short */
 		panic_armed = true;
 		if (!setjmp(panic_jmp)) {
-			int r = spt_fault(&vm, y, Q, SPT_LOAD, PRV_S, 0, &w);
+			int r = spt_fault(&spc, y, Q, SPT_LOAD, PRV_S, 0, &w);
 			panic_armed = false;
 			EQ(r, SPT_FILLED);
 			CHECK(sh_leaf(y, Q) != 0);
@@ -1780,9 +1781,9 @@ static void test_oom(void)
 	world_begin(16, RAM_GPA);
 	begin("oom: spt_init without pages fails");
 	pool_reset();
-	memset(&vm.spt, 0, sizeof(vm.spt));
+	memset(&spc, 0, sizeof(spc));
 	live_limit = 3;
-	EQ(spt_init(&vm), ERR_NOMEM);
+	EQ(spt_init(&spc, &vm, SPT_MAX_PAGES, 1), ERR_NOMEM);
 	live_limit = -1;
 	end();
 	pool_reset();
@@ -1805,21 +1806,21 @@ static void test_quota(void)
 		for (unsigned j = 0; j < 512; j++)
 			g_map(&pt_sv39, root, (uint64_t)g << 30 | (uint64_t)j << 21, 1, RAM_GPA,
 			      V | R | A);
-	struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
+	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 	uint64_t most = 0;
 	for (unsigned g = 0; g < gib; g++)
 		for (unsigned j = 0; j < 512; j++) {
 			fill(sh, (uint64_t)g << 30 | (uint64_t)j << 21);
-			most = vm.spt.pages > most ? vm.spt.pages : most;
-			if (n_live - SLOT_PAGES != vm.spt.pages) {
+			most = spc.pages > most ? spc.pages : most;
+			if (n_live - SLOT_PAGES != spc.pages) {
 				CHECKF(false, "the quota's count (%u) is not the pages held (%" PRIu64 ")",
-				       vm.spt.pages, n_live - SLOT_PAGES);
+				       spc.pages, n_live - SLOT_PAGES);
 				g = gib;
 				break;
 			}
 		}
 	CHECKF(most <= SPT_MAX_PAGES, "the shadows held %" PRIu64 " tables", most);
-	EQ(vm.spt.stats.purges, 1);
+	EQ(spc.stats.purges, 1);
 	CHECK(sh_leaf(sh, (uint64_t)(gib - 1) << 30 | 511UL << 21) != 0);
 	audit();
 	end();
@@ -1834,11 +1835,11 @@ static void test_print(void)
 	begin("spt_print_stats");
 	uint64_t root = g_table();
 	g_map(&pt_sv39, root, 0x1000, 0, RAM_GPA + 0x1000, V | R);
-	struct spt_shadow *sh = spt_switch(&vm, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
+	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 	fill(sh, 0x1000);
 	console_len = 0;
 	console[0] = 0;
-	spt_print_stats(&vm);
+	spt_print_stats(&spc);
 	CHECK(strstr(console, "fills") != NULL);
 	CHECK(strstr(console, "A/D updates") != NULL);
 	CHECK(strstr(console, "cache misses") != NULL);

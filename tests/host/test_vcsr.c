@@ -49,7 +49,7 @@
 
 struct platform platform;
 struct boot_csrs boot_csrs;
-static struct vm test_vm;       /* what the vCPU belongs to: zero = shadow backend */
+static struct vm test_vm;       /* what the vCPU belongs to (its backend: below) */
 
 /* Same logic as src/trap/irq.c (not linked: it needs the real timer). */
 uint64_t vcpu_sip(struct vcpu *v)
@@ -83,11 +83,14 @@ const struct pt_format *spt_guest_format(uint64_t satp)
 	}
 }
 
-struct spt_shadow *spt_switch(struct vm *vm, uint64_t satp, unsigned view)
+struct spt_shadow *spt_switch(struct spt_cache *c, uint64_t satp, unsigned view)
 {
-	(void)vm, (void)satp, (void)view;
+	(void)c, (void)satp, (void)view;
 	return NULL;
 }
+
+/* The shadow backend as far as the CSRs need it: a change of privilege. */
+static const struct vcpu_backend test_backend = { .mode_changed = vcsr_mode_changed };
 
 /* No patched sites here (src/patch is not linked). */
 void patch_release_all(struct vm *vm)
@@ -693,7 +696,8 @@ static void run_row(const struct row *r)
 	/* The vCPU: virtual S-mode at GUEST_PC, distinct values in every
 	 * register so that a stray write shows; x0's slot is 0, as always. */
 	memset(&v, 0, sizeof(v));
-	v.vm = &test_vm;	/* a trap-and-emulate VM (not hext) */
+	v.vm = &test_vm;	/* a trap-and-emulate VM */
+	test_vm.backend = &test_backend;
 	v.mode = PRV_S;
 	v.tf.pc = GUEST_PC;
 	for (unsigned i = 1; i < 32; i++)

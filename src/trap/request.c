@@ -1,0 +1,161 @@
+/*
+ * request.c - what one hart asks of a vCPU another hart runs.
+ *
+ * Each vCPU runs on its own hart, and its state belongs to that hart: only
+ * that hart touches its CSRs, its shadows, its TLB.  When another hart needs
+ * something done to it (an IPI to deliver, a device's interrupt line that
+ * moved, a remote fence, a start), it posts a request bit in
+ * vcpu->requests with an atomic OR and kicks the vCPU's hart with a real
+ * IPI (a supervisor software interrupt, sent through the firmware).  The
+ * kick brings that hart into Umbra wherever it is: out of the guest (an
+ * exit), or out of the wfi Umbra sleeps in for the guest.  Every exit ends
+ * by carrying out the requests (vcpu_process_requests in trap_handle)
+ * before the guest runs again, so a request is never left waiting behind a
+ * running guest.
+ *
+ * A remote fence must be complete when the SBI call that asked for it
+ * returns.  The asking hart takes a ticket (fence.posted) and waits until
+ * the target has carried out a request at least that new (fence.done); while
+ * it waits it carries out its own requests, so two harts fencing each other
+ * cannot wait for each other forever.
+ */
+#include "trap_internal.h"
+#include "hart.h"
+#include "fw.h"
+#include "vm.h"
+
+void vcpu_post(struct vcpu *v, uint32_t req)
+{
+	__atomic_fetch_or(&v->requests, req, __ATOMIC_SEQ_CST);
+	if (v->hart && v->hart != hart_this())
+		fw_send_ipi(v->hart->hartid);
+}
+
+/* The fence requests posted so far, carried out on the vCPU's own hart. */
+static void process_fence(struct vcpu *v)
+{
+	spin_lock(&v->fence.lock);
+	typeof(v->fence) f = v->fence;
+	v->fence.pending_sfence = v->fence.pending_fence_i = v->fence.all = false;
+	spin_unlock(&v->fence.lock);
+
+	if (f.pending_fence_i)
+		__asm__ volatile("fence.i" ::: "memory");
+	if (f.pending_sfence) {
+		if (f.all)
+			vcpu_sfence_vma(v, false, 0, false, 0);
+		else
+			vcpu_fence_range(v, f.start, f.size, f.by_asid, f.asid);
+	}
+	__atomic_store_n(&v->fence.done, f.posted, __ATOMIC_RELEASE);
+}
+
+void vcpu_process_requests(struct vcpu *v)
+{
+	const struct vcpu_backend *be = v->vm->backend;
+	uint32_t req;
+
+	if (!__atomic_load_n(&v->requests, __ATOMIC_RELAXED))
+		return;
+	req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+	if (req & VCPU_REQ_SSIP)
+		be->set_ssip(v, true);
+	if ((req & VCPU_REQ_IRQ) && be->sync_irq_lines)
+		be->sync_irq_lines(v);
+	if (req & VCPU_REQ_FENCE)
+		process_fence(v);
+}
+
+/* Is the vCPU somewhere a fence must reach it?  A stopped hart has no
+ * translations (it starts with satp = 0 and an empty TLB). */
+static bool vcpu_live(struct vcpu *t)
+{
+	enum vcpu_state st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+	return st == VCPU_RUNNING || st == VCPU_SUSPENDED;
+}
+
+/*
+ * Fence the vCPUs in 'set' (a bit per vCPU id) on behalf of 'self': a
+ * fence.i, or an sfence.vma of [start, start + size) (see vcpu_fence_range),
+ * and return when every one of them has done it.
+ */
+void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t start,
+		       uint64_t size, bool by_asid, uint64_t asid)
+{
+	struct vm *vm = self->vm;
+	uint64_t ticket[VM_MAX_VCPUS] = { 0 };
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		if (!(set & BIT(i)) || t == self || !vcpu_live(t))
+			continue;
+		spin_lock(&t->fence.lock);
+		if (fence_i) {
+			t->fence.pending_fence_i = true;
+		} else if (t->fence.pending_sfence &&
+			   (t->fence.start != start || t->fence.size != size ||
+			    t->fence.by_asid != by_asid || t->fence.asid != asid)) {
+			t->fence.all = true;	/* two different fences: fence it all */
+		} else {
+			t->fence.pending_sfence = true;
+			t->fence.start = start, t->fence.size = size;
+			t->fence.by_asid = by_asid, t->fence.asid = asid;
+		}
+		ticket[i] = ++t->fence.posted;
+		spin_unlock(&t->fence.lock);
+		vcpu_post(t, VCPU_REQ_FENCE);
+	}
+	/* The caller's own part, while the others work on theirs. */
+	if (set & BIT(self->id)) {
+		if (fence_i)
+			__asm__ volatile("fence.i" ::: "memory");
+		else
+			vcpu_fence_range(self, start, size, by_asid, asid);
+	}
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		while (ticket[i] && __atomic_load_n(&t->fence.done, __ATOMIC_ACQUIRE) < ticket[i] &&
+		       vcpu_live(t))
+			vcpu_process_requests(self);
+	}
+}
+
+/* Are all of the VM's vCPUs stopped? */
+static bool vm_all_stopped(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (__atomic_load_n(&vm->vcpus[i]->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED)
+			return false;
+	return true;
+}
+
+/*
+ * The vCPU is stopped (it never started, or HSM hart_stop): its hart waits
+ * in wfi, woken by the IPI of a hart_start (sbi.c), and then runs it from
+ * where the starter said.  When the last vCPU of the VM stops, the VM has
+ * nothing left to run: it ends (as a power-off).  Fence requests that were
+ * posted before the stop are still acknowledged, so no one waits for a
+ * stopped vCPU.
+ */
+void vcpu_hart_idle(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	__atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
+	if (vm_all_stopped(vm))
+		vm_exit(vm, SBI_SRST_REASON_NONE);
+	hart_timer_set(hart_this(), ~0UL);	/* nothing to wake it for */
+	for (;;) {
+		csr_clear(sip, SIP_SSIP);
+		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_FENCE) {
+			__atomic_fetch_and(&v->requests, ~VCPU_REQ_FENCE, __ATOMIC_SEQ_CST);
+			process_fence(v);
+		}
+		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_START_PENDING)
+			break;
+		__asm__ volatile("wfi");
+	}
+	/* A stopped hart saw no IPIs; device lines are looked at on entry. */
+	__atomic_fetch_and(&v->requests, ~VCPU_REQ_SSIP, __ATOMIC_SEQ_CST);
+	vcpu_run_at(v, v->start_pc, v->start_opaque);
+}
