@@ -65,7 +65,7 @@ HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
 HOST_SRCS_test_walk   := src/shadowpt/walk.c
 HOST_SRCS_test_uart   := src/vdev/uart.c
 HOST_SRCS_test_plic   := src/vdev/plic.c
-HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 HOST_SRCS_test_patch  := src/patch/patch.c src/decode/decode.c
 
@@ -191,7 +191,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SRCS_decode := src/decode/decode.c
 FUZZ_SRCS_walk   := src/shadowpt/walk.c
-FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 # Emptying a shadow scans whole tables: without trace-cmp callbacks it runs
 # 2.5x faster, and reaches the same coverage.
 $(BUILD)/fuzz/fuzz_shadow: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
