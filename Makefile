@@ -27,7 +27,6 @@ UMBRA_LDFLAGS := -march=rv64imac -mabi=lp64 -mcmodel=medany -nostartfiles --spec
 
 UMBRA_SRCS := $(foreach d,$(UMBRA_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 UMBRA_OBJS := $(patsubst %,$(BUILD)/umbra/%.o,$(UMBRA_SRCS))
-UMBRA_HDRS := $(wildcard src/include/*.h $(addsuffix /*.h,$(UMBRA_DIRS)))
 
 # ---- libfdt, compiled from the copy in Debian's linux-source-6.1 ------------------
 LINUX_TAR  := /usr/src/linux-source-6.1.tar.xz
@@ -65,7 +64,7 @@ HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
 HOST_SRCS_test_walk   := src/shadowpt/walk.c
 HOST_SRCS_test_uart   := src/vdev/uart.c
 HOST_SRCS_test_plic   := src/vdev/plic.c
-HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 HOST_SRCS_test_patch  := src/patch/patch.c src/decode/decode.c
 
@@ -135,15 +134,17 @@ $(BUILD)/libfdt/%.o: $(BUILD)/libfdt/.extracted
 $(BUILD)/libfdt.a: $(LIBFDT_OBJS)
 	@$(CROSS)ar rcs $@ $^
 
-$(BUILD)/umbra/%.c.o: %.c $(UMBRA_HDRS) $(BUILD)/libfdt/.extracted
+# Each object also gets a .d file (-MMD) listing the headers it includes:
+# see "Header dependencies" at the end.
+$(BUILD)/umbra/%.c.o: %.c $(BUILD)/umbra/%.c.d $(BUILD)/libfdt/.extracted
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(UMBRA_CFLAGS) -c $< -o $@
+	@$(CC) $(UMBRA_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/umbra/%.S.o: %.S $(UMBRA_HDRS) | $(BUILD)/.deps
+$(BUILD)/umbra/%.S.o: %.S $(BUILD)/umbra/%.S.d | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(UMBRA_CFLAGS) -c $< -o $@
+	@$(CC) $(UMBRA_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/umbra.elf: $(UMBRA_OBJS) $(BUILD)/libfdt.a src/core/umbra.ld
 	@echo "  LD      $@"
@@ -160,9 +161,12 @@ $(BUILD)/guests/%.elf: $$(wildcard guests/$$*/*.c guests/$$*/*.S bench/$$*/*.c) 
 	@echo "  GUEST   $@"
 	@$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $(wildcard guests/$*/*.c guests/$*/*.S bench/$*/*.c)
 
-$(BUILD)/host/%: tests/host/%.c $$(HOST_SRCS_$$*) $(UMBRA_HDRS) $(BUILD)/host/.cflags | $(BUILD)/.deps
+# One command compiles and links all of a test's sources, so the headers
+# they include are listed first, by a preprocessor pass (-MM), in $@.d.
+$(BUILD)/host/%: tests/host/%.c $$(HOST_SRCS_$$*) $(BUILD)/host/%.d $(BUILD)/host/.cflags | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) -MM -MP -MT $@ $< $(HOST_SRCS_$*) >$@.d
 	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
 
 # The flags the host tests were built with, rewritten only when they change:
@@ -191,7 +195,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SRCS_decode := src/decode/decode.c
 FUZZ_SRCS_walk   := src/shadowpt/walk.c
-FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 # Emptying a shadow scans whole tables: without trace-cmp callbacks it runs
 # 2.5x faster, and reaches the same coverage.
 $(BUILD)/fuzz/fuzz_shadow: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
@@ -209,9 +213,11 @@ $(BUILD)/fuzz/fuzz_fdt: $(BUILD)/libfdt/.extracted
 FUZZ_SRCS_sbi    :=
 $(BUILD)/fuzz/fuzz_sbi: src/trap/sbi.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(UMBRA_HDRS) $(wildcard tests/fuzz/*.h) | $(BUILD)/.deps
+# (The headers: $@.d, as for the host tests.)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(BUILD)/fuzz/fuzz_%.d | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
+	@$(FUZZCC) $(FUZZ_CFLAGS) -MM -MP -MT $@ $< $(FUZZ_SRCS_$*) >$@.d
 	@$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
 
 fuzzers: $(FUZZERS)
@@ -408,3 +414,15 @@ bench: $(BUILD)/.deps all linux-images
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Header dependencies --------------------------------------------------------------
+# Every compile of Umbra, a host test or a fuzzer writes a .d file: make rules
+# naming the headers it read (-MP adds an empty rule for each header, so a
+# deleted header is no error).  Included here, they make a changed header
+# rebuild exactly what includes it.  Each target also depends on its own .d
+# file, which has the empty rule below: a missing one (never built, or built
+# before there were .d files) counts as changed, so the target is rebuilt
+# and writes it.
+DEP_FILES := $(UMBRA_OBJS:.o=.d) $(HOST_TESTS:=.d) $(FUZZERS:=.d)
+$(DEP_FILES):
+include $(wildcard $(DEP_FILES))

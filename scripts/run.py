@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Boot a guest on QEMU virt, natively or under Umbra.
 
-    run.py --guest G [--backend shadow|native] [--smp N] [--mem SIZE]
+    run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
-           [--icount] [--gdb] [--patch 0|1]
+           [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
 
 native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
@@ -13,7 +13,8 @@ hext:   Umbra runs the guest in VS-mode on the H extension (-cpu must have H).
 auto:   Umbra picks hext where the hart has H, shadow otherwise.
 
 Exits with QEMU's exit status: 0 when the guest powered off normally, 1
-when it reported a failure (under Umbra), 2 for bad arguments.
+when it reported a failure (under Umbra), 2 for bad arguments (--gdb: 0
+when gdb quits; QEMU is stopped then).
 """
 import argparse
 import os
@@ -150,14 +151,31 @@ def main():
     os.execvp(cmd[0], cmd)
 
 
+def guest_symbols(guest):
+    """The ELF with the guest's symbols: the guest itself, or the vmlinux
+    next to a Linux Image (the Makefile keeps one there); None if neither."""
+    if guest.endswith(".elf"):
+        return guest
+    vmlinux = os.path.join(os.path.dirname(guest), "vmlinux")
+    if os.path.basename(guest) == "Image" and os.path.isfile(vmlinux):
+        return vmlinux
+    return None
+
+
 def debug(cmd, args):
-    """QEMU waits on :1234; gdb-multiarch attaches with the symbols loaded."""
+    """QEMU waits on :1234; gdb-multiarch attaches with the symbols loaded:
+    Umbra's (every backend but native runs Umbra, auto included) and the
+    guest's.  Umbra runs in its window at the top of the address space, the
+    guest below it, so the two sets of symbols do not overlap."""
     qemu = subprocess.Popen(cmd + ["-s", "-S"], stdin=subprocess.DEVNULL)
     gdb = ["gdb-multiarch", "-q", "-ex", "set architecture riscv:rv64"]
-    if args.backend == "shadow" and args.symbols:
+    if args.backend != "native" and args.symbols:
         gdb += ["-ex", f"symbol-file {args.symbols}"]
-    if args.guest.endswith(".elf"):
-        gdb += ["-ex", f"add-symbol-file {args.guest}"]
+    guest_elf = guest_symbols(args.guest)
+    if guest_elf:
+        # (add-symbol-file asks for a yes first: not on a terminal.)
+        gdb += ["-ex", "set confirm off", "-ex", f"add-symbol-file {guest_elf}",
+                "-ex", "set confirm on"]
     gdb += ["-ex", "target remote :1234"]
     try:
         subprocess.call(gdb)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 #include "mm.h"
-#include "spt.h"
+#include "pt.h"
 #include "lock.h"
 
 /* The allocator is shared by every hart (lock order: lock.h). */
@@ -86,11 +86,11 @@ void *mm_map_io(uint64_t pa, uint64_t size)
 		 * 1 GiB leaf added there (so that Umbra can stop the machine
 		 * with the right status when it cannot start at all).
 		 */
-		unsigned slot = pa >> 30;
 		if (pa + size > RAM_PA_BASE || pa + size < pa)
 			return NULL;
-		boot_root_pt[slot] = ((uint64_t)slot << 30 >> PAGE_SHIFT) << PTE_PPN_SHIFT |
-				     PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+		boot_root_pt[pt_index(&pt_sv39, pa, 2)] =
+			pte_make(ALIGN_DOWN(pa, pt_level_size(2)),
+				 PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
 		sfence_vma_all();
 		return (void *)pa;
 	}
@@ -99,9 +99,8 @@ void *mm_map_io(uint64_t pa, uint64_t size)
 		panic("I/O window full mapping 0x%lx", pa);
 	uint64_t va = mm.io_next;
 	for (uint64_t i = 0; i < size; i += PAGE_SIZE)
-		mm.io_table[((va + i) >> PAGE_SHIFT) & 511] =
-			((pa - off + i) >> PAGE_SHIFT) << PTE_PPN_SHIFT |
-			PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
+		mm.io_table[pt_index(&pt_sv39, va + i, 0)] =
+			pte_make(pa - off + i, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
 	mm.io_next += size;
 	sfence_vma_all();
 	return (void *)(va + off);
@@ -114,7 +113,7 @@ uint64_t mm_window_pte(void)
 
 uint64_t mm_host_satp(void)
 {
-	return spt_satp(&pt_sv39, mm.root, 0);
+	return pt_satp(&pt_sv39, mm.root, 0);
 }
 
 int mm_init(uint64_t base, uint64_t size, uint64_t free_from,
@@ -148,11 +147,11 @@ int mm_init(uint64_t base, uint64_t size, uint64_t free_from,
 	mm.io_table = mm_alloc_page();
 	if (!mm.root || !l1 || !mm.io_table)
 		return ERR_NOMEM;
-	mm.root[511] = (mm_va_to_pa(l1) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
-	l1[511] = (mm_va_to_pa(mm.io_table) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+	mm.root[511] = pte_make(mm_va_to_pa(l1), PTE_V);
+	l1[511] = pte_make(mm_va_to_pa(mm.io_table), PTE_V);
 	mm.io_next = IO_VA_BASE;
-	int err = spt_map(&pt_sv39, mm.root, WINDOW_VA, base, ALIGN_UP(size, 0x200000),
-			  PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G);
+	int err = pt_map(&pt_sv39, mm.root, WINDOW_VA, base, ALIGN_UP(size, 0x200000),
+			 PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G);
 	if (err)
 		return err;
 	csr_write(satp, mm_host_satp());

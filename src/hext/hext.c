@@ -20,11 +20,8 @@
 #include "hart.h"
 #include "mm.h"
 #include "vm.h"
+#include "pt.h"
 #include "spt.h"
-
-/* G-stage formats: like Sv39/Sv48 with 2 more bits at the root (16 KiB). */
-static const struct pt_format pt_sv39x4 = { "sv39x4", 3, HGATP_MODE_SV39X4, 2 };
-static const struct pt_format pt_sv48x4 = { "sv48x4", 4, HGATP_MODE_SV48X4, 2 };
 
 /* The exceptions a guest's own handler gets directly. */
 #define HEDELEG_GUEST (BIT(CAUSE_MISALIGNED_FETCH) | BIT(CAUSE_FETCH_ACCESS) | \
@@ -54,12 +51,11 @@ static int hext_vm_init(struct vm *vm, bool patch)
 	if (!root)
 		return ERR_NOMEM;
 	/* G-stage leaves must have U set: every guest access counts as U here. */
-	int err = spt_map(fmt, root, vm->ram_gpa, mm_va_to_pa(vm->ram), vm->ram_size,
-			  PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
+	int err = pt_map(fmt, root, vm->ram_gpa, mm_va_to_pa(vm->ram), vm->ram_size,
+			 PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
 	if (err)
 		return err;
-	vm->hgatp = fmt->satp_mode << HGATP_MODE_SHIFT | (uint64_t)(vm->id + 1) << HGATP_VMID_SHIFT |
-		    mm_va_to_pa(root) >> PAGE_SHIFT;
+	vm->hgatp = pt_satp(fmt, root, vm->id + 1);	/* the VMID is id + 1 */
 	return 0;
 }
 

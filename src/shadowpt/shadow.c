@@ -61,16 +61,6 @@
  * one guest superpage of this size (the MMU ignores RSW bits). */
 #define SPT_PTE_SUPER BIT(8)
 
-static inline uint64_t pte_pa(uint64_t pte)
-{
-	return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
-}
-
-static inline bool pte_is_table(uint64_t pte)
-{
-	return (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X));
-}
-
 /* Give a shadow table page back to the pool. */
 static void free_table(struct spt_cache *c, uint64_t *table)
 {
@@ -121,7 +111,7 @@ static void shadow_clear(struct spt_cache *c, struct spt_shadow *sh)
 	if (sh->fmt->levels == 3)
 		sh->root[511] = mm_window_pte();
 	else
-		sh->root[511] = (mm_va_to_pa(sh->window_l2) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+		sh->root[511] = pte_make(mm_va_to_pa(sh->window_l2), PTE_V);
 	if (c->host_asids)
 		sfence_vma_asid(sh->host_asid);
 	else
@@ -169,7 +159,7 @@ struct spt_shadow *spt_switch(struct spt_cache *c, uint64_t satp, unsigned view)
 	if (!fmt) {
 		/* Bare: the fixed view of guest RAM. */
 		c->active = NULL;
-		c->satp = spt_satp(&pt_sv39, vm->bare_root, 0);
+		c->satp = pt_satp(&pt_sv39, vm->bare_root, 0);
 		csr_write(satp, c->satp);
 		if (!c->host_asids)
 			sfence_vma_all();
@@ -209,7 +199,7 @@ found:
 	}
 	c->active = sh;
 	sh->lru = c->clock;
-	c->satp = spt_satp(sh->fmt, sh->root, sh->host_asid);
+	c->satp = pt_satp(sh->fmt, sh->root, sh->host_asid);
 	csr_write(satp, c->satp);
 	if (!c->host_asids)
 		sfence_vma_all();
@@ -266,7 +256,7 @@ int spt_translate(struct vm *vm, uint64_t satp, uint64_t va, enum spt_access acc
 static unsigned tables_missing(struct spt_shadow *sh, uint64_t va)
 {
 	unsigned level = 0;
-	while (level < sh->fmt->levels - 1 && !spt_walk(sh->fmt, sh->root, va, level, false))
+	while (level < sh->fmt->levels - 1 && !pt_walk(sh->fmt, sh->root, va, level, false))
 		level++;
 	return level;
 }
@@ -320,14 +310,14 @@ int spt_fault(struct spt_cache *c, struct spt_shadow *sh, uint64_t va, enum spt_
 	unsigned need = tables_missing(sh, page);
 	uint64_t *pte = NULL;
 	if (c->pages + need <= c->max_pages)
-		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
+		pte = pt_walk(sh->fmt, sh->root, page, 0, true);
 	if (!pte) {
 		/* Over the quota or out of pages (a walk that failed half-way
 		 * keeps the tables it added: the purge frees them): empty every
 		 * shadow and try once more. */
 		purge_all(c);
 		need = tables_missing(sh, page);
-		pte = spt_walk(sh->fmt, sh->root, page, 0, true);
+		pte = pt_walk(sh->fmt, sh->root, page, 0, true);
 		if (!pte) {
 			/* The walk may have added tables before the pool ran
 			 * dry: give them back (every shadow is empty already). */
@@ -338,9 +328,9 @@ int spt_fault(struct spt_cache *c, struct spt_shadow *sh, uint64_t va, enum spt_
 	}
 	c->pages += need;
 	c->gen++;
-	*pte = (mm_va_to_pa(hva) >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms;
+	*pte = pte_make(mm_va_to_pa(hva), perms);
 	if (w->level > 0)
-		*spt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
+		*pt_walk(sh->fmt, sh->root, page, w->level, false) |= SPT_PTE_SUPER;
 	sfence_vma_va(page, sh->host_asid);
 	c->stats.fills++;
 	return SPT_FILLED;
@@ -354,7 +344,7 @@ static void shadow_flush_va(struct spt_cache *c, struct spt_shadow *sh, uint64_t
 
 	c->gen++;
 	for (unsigned level = sh->fmt->levels - 1;; level--) {
-		uint64_t *pte = &table[(va >> (PAGE_SHIFT + 9 * level)) & 511];
+		uint64_t *pte = &table[pt_index(sh->fmt, va, level)];
 		if (!(*pte & PTE_V) || *pte == mm_window_pte())
 			return;
 		if (level == 0) {
@@ -508,8 +498,8 @@ void spt_xonly_release(struct vm *vm, uint64_t gpa, uint64_t len)
 /* (The shadows' leaves for guest pages are all 4 KiB.) */
 uint64_t spt_shadow_gpa(struct vm *vm, struct spt_shadow *sh, uint64_t va)
 {
-	uint64_t *pte = spt_walk(sh->fmt, sh->root, va, 0, false);
-	if (!pte || !(*pte & PTE_V) || pte_is_table(*pte))
+	uint64_t *pte = pt_walk(sh->fmt, sh->root, va, 0, false);
+	if (!pte || !pte_is_leaf(*pte))
 		return 0;
 	uint64_t off = pte_pa(*pte) - mm_va_to_pa(vm->ram);
 	if (off >= vm->ram_size)

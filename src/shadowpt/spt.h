@@ -1,51 +1,17 @@
 /*
- * spt.h - page tables: the formats and one walker for the tables Umbra
- * builds (pt.c), the walk of the guest's own tables (walk.c), the shadow
- * tables the real MMU walks while the guest runs with paging on (shadow.c),
- * and the fixed view of guest RAM used while its satp is Bare (view.c).
+ * spt.h - guest page tables in software: the walk of the guest's own tables
+ * (walk.c), the shadow tables the real MMU walks while the guest runs with
+ * paging on (shadow.c), and the fixed view of guest RAM used while its satp
+ * is Bare (view.c).  The formats, the PTE helpers and the walker of the
+ * tables Umbra builds are core's (pt.h).
  */
 #ifndef UMBRA_SPT_H
 #define UMBRA_SPT_H
 
 #include "umbra.h"
+#include "pt.h"
 
 struct vm;
-
-/*
- * A page-table format is data: how many levels, and what satp calls it.
- * Every level indexes 9 bits of the virtual address above the 12-bit offset.
- */
-struct pt_format {
-	const char *name;
-	unsigned levels;     /* 3 for Sv39, 4 for Sv48 */
-	uint64_t satp_mode;  /* SATP_MODE_* (or HGATP_MODE_*) */
-	unsigned root_extra_bits;  /* 2 for the G-stage's x4 formats (16 KiB root) */
-};
-extern const struct pt_format pt_sv39;
-extern const struct pt_format pt_sv48;
-
-/* Size of the region one PTE at 'level' covers (level 0 = 4 KiB pages). */
-static inline uint64_t pt_level_size(unsigned level)
-{
-	return PAGE_SIZE << (9 * level);
-}
-
-/*
- * Find the PTE that maps 'va' at 'level' (0 = 4 KiB leaf, 1 = 2 MiB, ...).
- * With 'alloc', missing intermediate tables are allocated; without it NULL
- * is returned where the walk stops early (an invalid or leaf PTE above
- * 'level').  Host tables only: the PTEs hold host physical addresses.
- */
-uint64_t *spt_walk(const struct pt_format *fmt, uint64_t *root, uint64_t va,
-		   unsigned level, bool alloc);
-
-/* Map [va, va+size) to [pa, pa+size) with 'flags' (PTE_R/W/X/U/G/A/D),
- * using the largest pages alignment allows.  Returns 0 or ERR_NOMEM. */
-int spt_map(const struct pt_format *fmt, uint64_t *root, uint64_t va,
-	    uint64_t pa, uint64_t size, uint64_t flags);
-
-/* The satp value that selects 'root' in 'fmt' with 'asid'. */
-uint64_t spt_satp(const struct pt_format *fmt, uint64_t *root, uint16_t asid);
 
 /* PTE bits 63:54 of a guest PTE.  Bit 63 is N (Svnapot), 62:61 PBMT
  * (Svpbmt), 60:54 are reserved.  The guest is offered neither extension, so

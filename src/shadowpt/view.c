@@ -18,8 +18,8 @@ uint64_t *spt_bare_view_create(struct vm *vm)
 	uint64_t *root = mm_alloc_page();
 	if (!root)
 		return NULL;
-	if (spt_map(&pt_sv39, root, vm->ram_gpa, mm_va_to_pa(vm->ram), vm->ram_size,
-		    PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D))
+	if (pt_map(&pt_sv39, root, vm->ram_gpa, mm_va_to_pa(vm->ram), vm->ram_size,
+		   PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D))
 		return NULL;
 	root[511] = mm_window_pte();
 	return root;

@@ -10,9 +10,10 @@
  * differences of 4.4 and 4.5).  The numbered comments below are the spec's
  * steps.
  *
- * Page-table formats are data (struct pt_format: how many levels), so there
- * is one walker loop for Sv39 and Sv48: every level indexes 9 more bits of
- * the virtual address, and everything else is the same.
+ * Page-table formats are data (struct pt_format in core/pt.h: how many
+ * levels), so there is one walker loop for Sv39 and Sv48: every level
+ * indexes 9 more bits of the virtual address, and everything else is the
+ * same.  Indexing and PTE fields are pt.h's helpers (pt_index, pte_pa).
  *
  * A pure function: no CSRs, no allocation.  Guest memory is reached only
  * through mem->pte_ptr(), which turns a guest-physical address into a host
@@ -21,21 +22,8 @@
  */
 #include "spt.h"
 
-/* The PPN field, bits 53:10: 44 bits in both Sv39 and Sv48. */
-#define PTE_PPN_MASK     (((_UL(1) << 44) - 1) << PTE_PPN_SHIFT)
 /* For non-leaf PTEs, D, A and U are "reserved for future standard use". */
 #define PTE_NONLEAF_RESERVED (PTE_D | PTE_A | PTE_U)
-
-static inline uint64_t pte_ppn(uint64_t pte)
-{
-	return (pte & PTE_PPN_MASK) >> PTE_PPN_SHIFT;
-}
-
-/* va.vpn[level]: the 9-bit index into the table at 'level'. */
-static inline uint64_t va_vpn(uint64_t va, unsigned level)
-{
-	return (va >> (PAGE_SHIFT + 9 * level)) & 511;
-}
 
 /* The exception of each kind that "corresponds to the original access type". */
 static uint64_t page_fault(enum spt_access acc)
@@ -157,7 +145,7 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
 		 *    For the guest that means: the PTE is not in guest RAM.
 		 *    The read is one 8-byte access, as the spec requires.
 		 */
-		pte_gpa = a + va_vpn(va, i) * sizeof(uint64_t);
+		pte_gpa = a + pt_index(fmt, va, i) * sizeof(uint64_t);
 		out->level = i;
 		out->pte_gpa = pte_gpa;
 		p = mem->pte_ptr(mem->ctx, pte_gpa);
@@ -184,14 +172,16 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
 		 *    go to step 5.  Otherwise this PTE points to the next
 		 *    level: let i = i - 1; if i < 0 raise a page fault;
 		 *    otherwise let a = pte.ppn x PAGESIZE and go to step 2.
+		 *    (V is set, and step 3 refused W without R: "r = 0 and
+		 *    x = 0" is exactly !pte_is_leaf(pte).)
 		 */
-		if (!(pte & (PTE_R | PTE_X))) {
+		if (!pte_is_leaf(pte)) {
 			if (pte & PTE_NONLEAF_RESERVED)
 				return walk_fault(out, page_fault(acc));
 			if (i == 0)
 				return walk_fault(out, page_fault(acc));
 			i--;
-			a = pte_ppn(pte) << PAGE_SHIFT;
+			a = pte_pa(pte);
 			continue;
 		}
 
@@ -208,7 +198,7 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
 		 *    superpage: raise a page fault.  (A level-i page must be
 		 *    physically aligned to its own size.)
 		 */
-		if (i > 0 && (pte_ppn(pte) & ((_UL(1) << (9 * i)) - 1)))
+		if (i > 0 && (pte_pa(pte) & (pt_level_size(i) - 1)))
 			return walk_fault(out, page_fault(acc));
 
 		/*
@@ -254,7 +244,7 @@ int spt_guest_walk(const struct spt_gmem *mem, uint64_t satp, uint64_t va,
 	 *    VA; everything above comes from the PTE.
 	 */
 	uint64_t page_mask = pt_level_size(i) - 1;
-	out->gpa = ((pte_ppn(pte) << PAGE_SHIFT) & ~page_mask) | (va & page_mask);
+	out->gpa = (pte_pa(pte) & ~page_mask) | (va & page_mask);
 	out->cause = 0;
 	return 0;
 }

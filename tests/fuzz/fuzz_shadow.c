@@ -83,7 +83,6 @@
 #define SPT_PTE_SUPER BIT(8)   /* shadow.c's mark; an RSW bit */
 
 static uint64_t hpa(const void *p) { return mm_va_to_pa(p); }
-static uint64_t pte_pa(uint64_t pte) { return ((pte >> 10) & PPN_MASK) << 12; }
 
 /* ---- The hart: satp, a TLB, and what else Umbra calls ------------------------ */
 
@@ -555,14 +554,14 @@ static void op_switch(struct fuzz_in *in, unsigned arg)
 
 	FUZZ_CHECK(sh == spc.active, "spt_switch returned another shadow than the active one");
 	if (!fmt) {
-		FUZZ_CHECK(!sh && real_satp == spt_satp(&pt_sv39, bare_page, 0),
+		FUZZ_CHECK(!sh && real_satp == pt_satp(&pt_sv39, bare_page, 0),
 			   "Bare: real satp 0x%llx", (unsigned long long)real_satp);
 		return;
 	}
 	FUZZ_CHECK(sh && sh->satp == satp && sh->view == view && sh->fmt == fmt,
 		   "spt_switch(0x%llx, %u) chose a shadow of another satp/view",
 		   (unsigned long long)satp, view);
-	FUZZ_CHECK(real_satp == spt_satp(fmt, sh->root, sh->host_asid),
+	FUZZ_CHECK(real_satp == pt_satp(fmt, sh->root, sh->host_asid),
 		   "real satp 0x%llx does not select slot %u", (unsigned long long)real_satp,
 		   slot_of(sh));
 	model_key(slot_of(sh), satp, view);

@@ -52,7 +52,8 @@
 #include "spt.h"
 #include "fuzz.h"
 
-/* pt.c owns these in Umbra, but pt.c needs the host allocator (mm.h). */
+/* src/core/pt.c owns these in Umbra, but it needs the host allocator (and
+ * panic): the walk of guest tables needs only the formats. */
 const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
 const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
 

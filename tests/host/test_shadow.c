@@ -47,7 +47,7 @@
  *   gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
  *       -Isrc/include -Isrc/core -Isrc/trap -Isrc/decode -Isrc/shadowpt -Isrc/vdev \
  *       -o build/host/test_shadow tests/host/test_shadow.c \
- *       src/shadowpt/shadow.c src/shadowpt/walk.c src/shadowpt/pt.c
+ *       src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
  *   ./build/host/test_shadow
  * Prints one line per failed check and "shadow: N passed, M failed"
  * (N and M count cases); exits 1 on any failure.
@@ -538,14 +538,14 @@ static void audit(void)
 /* The shadow's 4 KiB entry for va, or 0. */
 static uint64_t sh_leaf(struct spt_shadow *sh, uint64_t va)
 {
-	uint64_t *p = spt_walk(sh->fmt, sh->root, va, 0, false);
+	uint64_t *p = pt_walk(sh->fmt, sh->root, va, 0, false);
 	return p ? *p : 0;
 }
 
 /* The shadow's entry covering va at 'level', or ~0 if the walk stops above. */
 static uint64_t sh_entry(struct spt_shadow *sh, uint64_t va, unsigned level)
 {
-	uint64_t *p = spt_walk(sh->fmt, sh->root, va, level, false);
+	uint64_t *p = pt_walk(sh->fmt, sh->root, va, level, false);
 	return p ? *p : ~0UL;
 }
 
