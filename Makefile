@@ -93,7 +93,7 @@ RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
 	$(if $(DISK),--disk "$(DISK)")
 
-.PHONY: all deps run test debug bench clean help host-tests guests fuzz fuzzers
+.PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers
 all: $(BUILD)/umbra.bin guests
 
 help:
@@ -103,7 +103,8 @@ help:
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
-	@echo "make test    host unit tests and differential guest tests"
+	@echo "make test    every test: host unit tests, fuzzers, test guests, Linux"
+	@echo "make test-quick  the same without the Linux guest (no kernel build)"
 	@echo "make debug   like run, but QEMU waits for gdb-multiarch (started for you)"
 	@echo "make bench   benchmarks"
 
@@ -406,6 +407,11 @@ debug: $(BUILD)/.deps all $(GUEST_NEEDS)
 
 test: $(BUILD)/.deps all host-tests fuzzers linux-images
 	@$(PYTHON) -m pytest -q tests
+
+# The same without the Linux guest (no kernel build): host unit tests,
+# fuzzer smoke runs, and every test guest natively and under Umbra.
+test-quick: $(BUILD)/.deps all host-tests fuzzers
+	@$(PYTHON) -m pytest -q tests --ignore=tests/test_linux.py
 
 # BENCH_ARGS: bench.py's options, e.g. "--runs 1 --configs native,shadow"
 # (bench/bench.py --help); UMBRA_BIN in the environment: another Umbra image.
