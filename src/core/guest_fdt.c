@@ -79,11 +79,31 @@ static int build(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa
 	}
 	CHECK(fdt_end_node(fdt));
 
-	snprintf(name, sizeof(name), "memory@%lx", vm->ram_gpa);
+	snprintf(name, sizeof(name), "memory@%lx", GUEST_RAM_BASE);
 	CHECK(fdt_begin_node(fdt, name));
 	CHECK(fdt_property_string(fdt, "device_type", "memory"));
-	CHECK(fdt_prop_u64_pair(fdt, "reg", vm->ram_gpa, vm->ram_size));
+	CHECK(fdt_prop_u64_pair(fdt, "reg", GUEST_RAM_BASE, vm->mem_size));
 	CHECK(fdt_end_node(fdt));
+
+	/* The firmware's memory, as OpenSBI describes it to the kernel it
+	 * starts: never to be used (the guest cannot touch it either). */
+	if (vm->ram_gpa > GUEST_RAM_BASE) {
+		CHECK(fdt_begin_node(fdt, "reserved-memory"));
+		CHECK(fdt_property_u32(fdt, "#address-cells", 2));
+		CHECK(fdt_property_u32(fdt, "#size-cells", 2));
+		CHECK(fdt_property(fdt, "ranges", "", 0));
+		for (unsigned i = 0; i < platform.nfw_resv; i++) {
+			uint64_t gpa = platform.fw_resv[i].base - platform.ram_base + GUEST_RAM_BASE;
+			if (gpa >= vm->ram_gpa)
+				continue;
+			snprintf(name, sizeof(name), "mmode_resv%u@%lx", i, gpa);
+			CHECK(fdt_begin_node(fdt, name));
+			CHECK(fdt_prop_u64_pair(fdt, "reg", gpa, platform.fw_resv[i].size));
+			CHECK(fdt_property(fdt, "no-map", "", 0));
+			CHECK(fdt_end_node(fdt));
+		}
+		CHECK(fdt_end_node(fdt));
+	}
 
 	CHECK(fdt_begin_node(fdt, "cpus"));
 	CHECK(fdt_property_u32(fdt, "#address-cells", 1));

@@ -89,6 +89,19 @@ int host_fdt_parse(uint64_t fdt_pa)
 	if (platform.nharts == 0)
 		return ERR_NOTFOUND;
 
+	/* The firmware's regions: /reserved-memory children marked no-map. */
+	int resv = fdt_path_offset(fdt, "/reserved-memory");
+	if (resv >= 0) {
+		fdt_for_each_subnode(node, fdt, resv) {
+			uint64_t base, size;
+			if (!fdt_getprop(fdt, node, "no-map", NULL) || fdt_reg(fdt, node, &base, &size) ||
+			    platform.nfw_resv == ARRAY_SIZE(platform.fw_resv))
+				continue;
+			platform.fw_resv[platform.nfw_resv].base = base;
+			platform.fw_resv[platform.nfw_resv++].size = size;
+		}
+	}
+
 	/* QEMU's test device ends the simulation with an exit status. */
 	node = fdt_node_offset_by_compatible(fdt, -1, "sifive,test1");
 	if (node < 0)

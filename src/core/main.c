@@ -278,7 +278,7 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	if (err)
 		fail("creating the guest", err);
 	pr_info("guest: %lu MiB RAM, %u vCPU%s, entry 0x%lx, %s\n",
-		vm0.ram_size >> 20, vm0.nvcpus, vm0.nvcpus > 1 ? "s" : "", vm0.entry_gpa,
+		vm0.mem_size >> 20, vm0.nvcpus, vm0.nvcpus > 1 ? "s" : "", vm0.entry_gpa,
 		cfg.bootargs);
 	/* vCPU i runs on hart i; the other harts wait for the guest to start
 	 * their vCPUs (SBI HSM). */

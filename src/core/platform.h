@@ -20,6 +20,11 @@ struct platform {
 	uint64_t virtio_pa[8];  /* virtio-mmio slots */
 	unsigned nvirtio;
 	const char *bootargs;   /* Umbra's command line (chosen/bootargs) */
+	/* The firmware's own memory at the bottom of RAM, as OpenSBI lists it
+	 * in /reserved-memory (no-map): S-mode cannot touch it, so neither can
+	 * a guest (it gets the same nodes and the same hole). */
+	struct { uint64_t base, size; } fw_resv[4];
+	unsigned nfw_resv;
 	uint64_t fdt_pa, fdt_size;
 	/* What the hart implements, found by probing its CSRs at boot. */
 	uint64_t sie_mask;        /* S-level interrupts delegated to us */

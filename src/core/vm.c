@@ -26,6 +26,20 @@ struct elf64_phdr {
 #define ELF_MACHINE_RISCV 243
 #define ELF_PT_LOAD 1
 
+/* How much of the bottom of RAM is the firmware's (platform.fw_resv,
+ * regions within the first 2 MiB, where OpenSBI lives). */
+uint64_t vm_fw_hole(void)
+{
+	uint64_t end = 0;
+	for (unsigned i = 0; i < platform.nfw_resv; i++) {
+		uint64_t off = platform.fw_resv[i].base - platform.ram_base;
+		if (platform.fw_resv[i].base >= platform.ram_base && off < (2 << 20) &&
+		    platform.fw_resv[i].size <= (2 << 20) - off)
+			end = MAX(end, off + platform.fw_resv[i].size);
+	}
+	return ALIGN_UP(end, PAGE_SIZE);
+}
+
 /* Copy an ELF image's loadable segments to their physical addresses. */
 static int load_elf(struct vm *vm, const uint8_t *img, uint64_t size)
 {
@@ -97,8 +111,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		       cfg->mem_size >> 20, mm_free_bytes() >> 20);
 		return ERR_NOMEM;
 	}
-	vm->ram_gpa = GUEST_RAM_BASE;
-	vm->ram_size = cfg->mem_size;
+	/*
+	 * Natively the bottom of RAM is the firmware's, and S-mode cannot touch
+	 * it (PMP).  The guest gets the same hole: its RAM, the one range it
+	 * can name, begins above it, and its device tree keeps the firmware's
+	 * /reserved-memory nodes (guest_fdt.c), so it sees RAM where a kernel
+	 * on the real machine would.
+	 */
+	uint64_t hole = vm_fw_hole();
+	vm->mem_size = cfg->mem_size;
+	vm->ram += hole;
+	vm->ram_gpa = GUEST_RAM_BASE + hole;
+	vm->ram_size = cfg->mem_size - hole;
 
 	if (cfg->kernel_size >= 4 && !memcmp(img, elf_magic, 4))
 		err = load_elf(vm, img, cfg->kernel_size);

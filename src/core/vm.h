@@ -37,7 +37,9 @@ struct vm {
 	unsigned id;                  /* 0, 1, ...: feeds its VMID and host ASIDs */
 	const struct vcpu_backend *backend;   /* shadow (src/trap/emulate.c) or hext */
 	uint64_t hgatp;               /* hext: its G-stage translation */
-	uint64_t ram_gpa, ram_size;
+	uint64_t ram_gpa, ram_size;   /* the guest RAM it may use ... */
+	uint64_t mem_size;            /* ... of this much from GUEST_RAM_BASE, the
+					 rest being the firmware's (vm_fw_hole) */
 	uint8_t *ram;                 /* host VA of guest RAM */
 	unsigned nvcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
@@ -52,6 +54,8 @@ struct vm {
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
+/* The bottom of RAM the firmware keeps (no guest may use it). */
+uint64_t vm_fw_hole(void);
 
 /*
  * Translate a guest-physical range to a host pointer.  NULL unless all of

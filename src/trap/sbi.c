@@ -39,9 +39,13 @@ static const struct sbi_ext *sbi_find(unsigned long id);
 /* ---- Hart masks ---------------------------------------------------------- */
 
 /*
- * The harts an IPI or remote fence is for: bit i of 'mask' names hart
- * base + i, and base = -1 names every hart.  Returns the set as a bit mask
- * of vCPU ids, or -1 if it names a hart the VM does not have.
+ * The harts an IPI or remote fence is for (SBI 2.0, "Hart List Parameter"):
+ * bit i of 'mask' names hart base + i, and base = -1 names every hart.
+ * Returns the set as a bit mask of vCPU ids, or -1 for INVALID_PARAM.
+ * What is invalid is what OpenSBI 1.5.1 refuses on the real machine, so
+ * that a guest cannot tell the two apart: a base that is no hart, even
+ * with an empty mask.  Mask bits for harts beyond the last are ignored
+ * (the spec's wording would refuse them; the firmware does not).
  */
 static long sbi_hart_set(struct vm *vm, unsigned long mask, unsigned long base)
 {
@@ -49,8 +53,6 @@ static long sbi_hart_set(struct vm *vm, unsigned long mask, unsigned long base)
 	if (base == ~0UL)
 		return (long)all;
 	if (base >= vm->nvcpus)
-		return mask ? -1 : 0;
-	if (base + 64 > vm->nvcpus && (mask >> (vm->nvcpus - base)))
 		return -1;
 	return (long)((mask << base) & all);
 }

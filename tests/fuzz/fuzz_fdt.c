@@ -483,6 +483,7 @@ static bool read_request(struct fuzz_in *in, struct request *rq)
 	memset(rq, 0, sizeof(*rq));
 	rq->vm.ram_gpa = GUEST_RAM_BASE;
 	rq->vm.ram_size = (4ull << 20) + (2ull << 20) * (fuzz_u16(in) % 511);
+	rq->vm.mem_size = rq->vm.ram_size;	/* (no firmware hole here) */
 	rq->vm.ram = ram;
 	rq->vm.nvcpus = 1 + fuzz_u8(in) % VM_MAX_VCPUS;
 	rq->vm.exit_reason = -1;
