@@ -172,11 +172,15 @@ static void hsm_start(struct vcpu *v, struct sbi_call *c)
 		return;
 	}
 	t = vm->vcpus[hart];
-	/* Two harts may race to start it: the first to take the lock wins. */
+	/* Two harts may race to start it: the first to take the lock wins.
+	 * A started hart is ALREADY_AVAILABLE; one on its way somewhere
+	 * (START_PENDING) or SUSPENDED is, as OpenSBI 1.5.1 answers, an
+	 * INVALID_PARAM. */
 	spin_lock(&t->start_lock);
-	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != VCPU_STOPPED) {
+	enum vcpu_state st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+	if (st != VCPU_STOPPED) {
 		spin_unlock(&t->start_lock);
-		c->error = SBI_ERR_ALREADY_AVAILABLE;
+		c->error = st == VCPU_RUNNING ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM;
 		return;
 	}
 	t->start_pc = c->arg[1];

@@ -516,7 +516,11 @@ static CHECKER void check_hsm(const struct call *c)
 		} else if (!start_in_ram) {
 			INVARIANT(A0(c) == SBI_ERR_INVALID_ADDRESS, "hart_start outside guest RAM");
 		} else if (c->before_state != VCPU_STOPPED) {
-			INVARIANT(A0(c) == SBI_ERR_ALREADY_AVAILABLE, "hart_start of a started hart");
+			/* (OpenSBI 1.5.1: only a STARTED hart is "already
+			 * available"; a pending or suspended one is a bad request.) */
+			INVARIANT(A0(c) == (c->before_state == VCPU_RUNNING ? SBI_ERR_ALREADY_AVAILABLE
+									      : SBI_ERR_INVALID_PARAM),
+				  "hart_start of a started hart");
 		} else {
 			INVARIANT(A0(c) == SBI_SUCCESS && vcpus[hart].state == VCPU_START_PENDING &&
 				  vcpus[hart].start_pc == c->a[1] && vcpus[hart].start_opaque == c->a[2] &&
