@@ -130,20 +130,14 @@ static bool vm_all_stopped(struct vm *vm)
 }
 
 /*
- * The vCPU is stopped (it never started, or HSM hart_stop): its hart waits
- * in wfi, woken by the IPI of a hart_start (sbi.c), and then runs it from
- * where the starter said.  When the last vCPU of the VM stops, the VM has
- * nothing left to run: it ends (as a power-off).  Fence requests that were
- * posted before the stop are still acknowledged, so no one waits for a
+ * The vCPU is stopped (it has not started yet, or HSM hart_stop: see
+ * vcpu_stop): its hart waits in wfi, woken by the IPI of a hart_start
+ * (sbi.c), and then runs it from where the starter said.  Fence requests
+ * posted before it stopped are still acknowledged, so no one waits for a
  * stopped vCPU.
  */
 void vcpu_hart_idle(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
-
-	__atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
-	if (vm_all_stopped(vm))
-		vm_exit(vm, SBI_SRST_REASON_NONE);
 	hart_timer_set(hart_this(), ~0UL);	/* nothing to wake it for */
 	for (;;) {
 		csr_clear(sip, SIP_SSIP);
@@ -158,4 +152,19 @@ void vcpu_hart_idle(struct vcpu *v)
 	/* A stopped hart saw no IPIs; device lines are looked at on entry. */
 	__atomic_fetch_and(&v->requests, ~VCPU_REQ_SSIP, __ATOMIC_SEQ_CST);
 	vcpu_run_at(v, v->start_pc, v->start_opaque);
+}
+
+/*
+ * HSM hart_stop: the vCPU stops and its hart idles.  (The state is set
+ * here, never by the idle loop: a hart that is still on its way to idle
+ * when the guest starts its vCPU must not turn START_PENDING back into
+ * STOPPED.)  When the last vCPU of the VM stops, the VM has nothing left
+ * to run: it ends, as a power-off.
+ */
+void vcpu_stop(struct vcpu *v)
+{
+	__atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
+	if (vm_all_stopped(v->vm))
+		vm_exit(v->vm, SBI_SRST_REASON_NONE);
+	vcpu_hart_idle(v);
 }

@@ -203,7 +203,7 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 		if (out == TRAP_NEXT)
 			tf->pc += v->insn_len;
 		else if (out == TRAP_STOP)
-			vcpu_hart_idle(v);	/* HSM hart_stop: this hart waits */
+			vcpu_stop(v);	/* HSM hart_stop: this hart waits */
 		/* A run of instructions may go in one exit (trap-and-patch). */
 		if (out != TRAP_NEXT || !be->chain || !be->chain(v, pc, &out))
 			break;

@@ -217,6 +217,8 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
 /* A hart whose vCPU is stopped: wait until it is started (HSM), then run it. */
 void vcpu_hart_idle(struct vcpu *v) __attribute__((noreturn));
+/* Stop the vCPU (HSM hart_stop) and idle its hart. */
+void vcpu_stop(struct vcpu *v) __attribute__((noreturn));
 /* The trap dispatcher, called from vector.S. */
 struct trap_frame *trap_handle(struct trap_frame *tf);
 /* Drive one of the guest's interrupt lines (SIP_SSIP, SIP_STIP, SIP_SEIP),
