@@ -297,6 +297,8 @@ static void waker(unsigned long hartid, unsigned long opaque)
 		rep[k].start_result = sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, 1, smp_hart[0]).error;
 	else
 		rep[k].start_result = 99;
+	asm volatile("fence rw, rw" ::: "memory");
+	rep[k].resumed = 1;	/* here: done */
 	hold(hartid, 0);
 }
 
@@ -570,7 +572,7 @@ static void test_boot_suspend(void)
 	pending = !!(csr_read(CSR_SIP) & SIP_SSIP);
 	csr_clear(CSR_SIP, SIP_SSIP);
 	csr_clear(CSR_SIE, SIE_SSIE);
-	wait_flag_ul(&rep[1].running);
+	wait_flag_ul(&rep[1].resumed);
 	cprintf("index 0: error=%ld, registers changed: %lu, SSIP pending: %s; "
 		"index 1 saw SUSPENDED and its send_ipi said %s\n", (long)out[0], out[1],
 		yes(pending), sbi_err_name(rep[1].start_result));
