@@ -97,10 +97,11 @@ void main_returned(void)
 void trap_handler(struct trap_frame *f)
 {
 	int from_user = !(f->sstatus & SSTATUS_SPP);
-	struct trap_record *armed = *armed_slot();
+	struct trap_record *armed;
 
 	if (trap_hook && trap_hook(f))
 		return;
+	armed = *armed_slot();
 
 	if (!(f->scause & CAUSE_INTERRUPT)) {
 		/* An exception in U-mode ends the current run_user(). */
