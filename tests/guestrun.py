@@ -54,15 +54,27 @@ def guest_path(name):
     return os.path.join(BUILD, "guests", name + ".elf")
 
 
-def guest_names():
-    """The differential test guests: every guests/<name>/ with a TEST line
-    (the hostile ones have their own suite, test_hostile.py)."""
+def _test_guests(prefix=None):
     names = []
     gdir = os.path.join(ROOT, "guests")
     for name in sorted(os.listdir(gdir)):
-        if name.startswith("hostile_"):
-            continue
         src = os.path.join(gdir, name, name + ".c")
-        if os.path.isfile(src) and "test_begin(" in open(src).read():
+        if not (os.path.isfile(src) and "test_begin(" in open(src).read()):
+            continue
+        if prefix is not None and name.startswith(prefix):
+            names.append(name)
+        elif prefix is None and not name.startswith(("hostile_", "smp_")):
             names.append(name)
     return names
+
+
+def guest_names():
+    """The differential test guests: every guests/<name>/ with a TEST line
+    (the hostile ones have their own suite, test_hostile.py, and the smp_
+    ones, which need several harts, theirs, test_smp.py)."""
+    return _test_guests()
+
+
+def smp_guest_names():
+    """The differential test guests that need several harts: guests/smp_*/."""
+    return _test_guests("smp_")

@@ -11,18 +11,55 @@
 static const char *test_name = "?";
 int test_failures;
 
-void console_puts(const char *s)
+/*
+ * Several harts may print: each call prints whole under a lock.  The lock
+ * remembers its owner (hartid + 1), so a hart that traps while printing
+ * and prints from the handler (UNEXPECTED TRAP ...) goes on instead of
+ * waiting for itself.
+ */
+static unsigned long console_owner;
+
+static int console_lock(void)
+{
+	unsigned long me = smp_hartid() + 1, free = 0;
+
+	if (__atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me)
+		return 0;	/* nested: the outer call unlocks */
+	while (!__atomic_compare_exchange_n(&console_owner, &free, me, 0,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		free = 0;
+	return 1;
+}
+
+static void console_unlock(int locked)
+{
+	if (locked)
+		__atomic_store_n(&console_owner, 0, __ATOMIC_RELEASE);
+}
+
+static void puts_unlocked(const char *s)
 {
 	while (*s)
 		sbi_console_putchar(*s++);
 }
 
+void console_puts(const char *s)
+{
+	int locked = console_lock();
+
+	puts_unlocked(s);
+	console_unlock(locked);
+}
+
 static void vcprintf(const char *fmt, va_list ap)
 {
 	char buf[256];
+	int locked;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	console_puts(buf);
+	locked = console_lock();
+	puts_unlocked(buf);
+	console_unlock(locked);
 }
 
 void cprintf(const char *fmt, ...)
@@ -42,6 +79,7 @@ void test_begin(const char *name)
 
 int check(int cond, const char *fmt, ...)
 {
+	int locked = console_lock();
 	va_list ap;
 
 	console_puts(cond ? "ok: " : "FAIL: ");
@@ -49,8 +87,9 @@ int check(int cond, const char *fmt, ...)
 	vcprintf(fmt, ap);
 	va_end(ap);
 	console_puts("\n");
+	console_unlock(locked);
 	if (!cond)
-		test_failures++;
+		__atomic_fetch_add(&test_failures, 1, __ATOMIC_SEQ_CST);
 	return cond;
 }
 

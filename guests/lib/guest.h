@@ -26,6 +26,15 @@
 /* The a7 value of the ecall that ends a run_user() call (see start.S). */
 #define USER_EXIT_A7 0x55534552	/* "USER" */
 
+/*
+ * SMP: harts with hartid < SMP_MAX_HARTS can be started at smp_entry;
+ * each gets its own stack of SMP_STACK_SIZE bytes (smp.c, start.S).
+ * struct smp_entry_regs is SMP_ENTRY_REGS_SIZE bytes.
+ */
+#define SMP_MAX_HARTS		8
+#define SMP_STACK_SIZE		8192
+#define SMP_ENTRY_REGS_SIZE	(8 * 8)
+
 #ifndef __ASSEMBLER__
 
 #include <stdint.h>
@@ -173,6 +182,85 @@ static inline int in_wait_loop(unsigned long epc)
 static inline unsigned long deadline_ms(unsigned long ms)
 {
 	return rdtime() + ms * TICKS_PER_MS;
+}
+
+/* ---- SMP (smp.c, start.S) ---------------------------------------------------
+ * The boot hart (boot_hartid, the one OpenSBI or Umbra entered at _start)
+ * runs main() on the runtime's stack.  Other harts are started with SBI HSM
+ * hart_start at smp_entry (smp_start() does it): smp_entry records a0, a1
+ * and a few CSRs as found (smp_entry_regs[hartid]), takes the hart's own
+ * stack (smp_stacks[hartid]), sets gp/tp and stvec = trap_entry, and calls
+ * the function smp_start() (or smp_suspend_nonret()) named for that hart,
+ * fn(hartid, opaque).  When fn returns, the hart stops itself (HSM
+ * hart_stop).  The same entry serves as a non-retentive suspend's resume
+ * address.
+ *
+ * What is per hart: the stack, expect_trap() (armed per hart), the trap
+ * frame.  What is not: trap_hook (one hook for all harts: it can tell them
+ * apart with smp_hartid()), run_user() and the pt_run_user() runner (boot
+ * hart only), the page-table pool (allocate on one hart), picolibc's TLS
+ * (errno: shared, tp is the same on every hart).  The console is locked
+ * per call (cprintf, check and console_puts print whole), but tests should
+ * print from one hart only and keep the output independent of the order
+ * in which harts ran.
+ */
+struct smp_entry_regs {
+	unsigned long a0, a1;		/* hartid, opaque */
+	unsigned long sstatus, satp, sie, sip;
+	unsigned long entries;		/* times this hart came in at smp_entry */
+	unsigned long stvec;
+};
+extern struct smp_entry_regs smp_entry_regs[SMP_MAX_HARTS];
+extern char smp_entry[];
+
+/* Code a started hart runs: its hartid and the opaque value of the start. */
+typedef void (*smp_fn)(unsigned long hartid, unsigned long opaque);
+
+/*
+ * The harts by index: smp_hart[0] is the boot hart, then the others in
+ * hartid order, so that what a test prints does not depend on which hart
+ * the firmware happened to boot on.  smp_init() fills them in (and stops
+ * the test unless there are 2..SMP_MAX_HARTS harts); smp_index() maps a
+ * hartid back.
+ */
+extern unsigned long smp_nharts;
+extern unsigned long smp_hart[SMP_MAX_HARTS];
+unsigned long smp_init(void);
+long smp_index(unsigned long hartid);
+/* How long SMP tests wait for another hart before they call it a failure. */
+#define SMP_WAIT_MS 20000
+
+/* The hartid of the hart that calls it (from the stack it runs on). */
+unsigned long smp_hartid(void);
+/*
+ * How many harts there are: hartids 0..n-1 (QEMU virt numbers them so),
+ * found with HSM hart_get_status until it answers INVALID_PARAM.
+ */
+unsigned long smp_count_harts(void);
+/* HSM hart_start(hartid, smp_entry, opaque), the hart to run fn(hartid, opaque). */
+struct sbiret smp_start(unsigned long hartid, smp_fn fn, unsigned long opaque);
+/* HSM hart_get_status(hartid); returns the state or the (negative) error. */
+long smp_hart_status(unsigned long hartid);
+/*
+ * HSM non-retentive suspend of the calling hart: on resume it comes in at
+ * smp_entry (fresh stack) and runs fn(hartid, opaque).  Returns only if
+ * the suspend failed.
+ */
+struct sbiret smp_suspend_nonret(smp_fn fn, unsigned long opaque);
+
+/* A spin barrier for n harts on shared memory (AMOs); zero-initialise. */
+struct smp_barrier {
+	volatile int count;
+	volatile int gen;
+};
+/* Wait until n harts arrived; returns 1, or 0 if deadline (time CSR) passed. */
+int smp_barrier_wait(struct smp_barrier *b, int n, unsigned long deadline);
+/* Spin until *p == value or the deadline passes; returns 1 if it did. */
+int smp_wait_eq(volatile unsigned long *p, unsigned long value, unsigned long deadline);
+/* Atomic add, returns the old value (amoadd.d). */
+static inline unsigned long smp_fetch_add(volatile unsigned long *p, unsigned long v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
 }
 
 #endif /* __ASSEMBLER__ */

@@ -41,3 +41,14 @@ void sbi_shutdown(unsigned long reason)
 	for (;;)
 		asm volatile("wfi");
 }
+
+const char *sbi_err_name(long e)
+{
+	static const char *names[] = {
+		"SUCCESS", "ERR_FAILED", "ERR_NOT_SUPPORTED", "ERR_INVALID_PARAM",
+		"ERR_DENIED", "ERR_INVALID_ADDRESS", "ERR_ALREADY_AVAILABLE",
+		"ERR_ALREADY_STARTED", "ERR_ALREADY_STOPPED", "ERR_NO_SHMEM",
+		"ERR_INVALID_STATE", "ERR_BAD_RANGE", "ERR_TIMEOUT", "ERR_IO",
+	};
+	return e <= 0 && e >= -13 ? names[-e] : "?";
+}

@@ -20,6 +20,9 @@ struct sbiret sbi_ecall(unsigned long ext, unsigned long fid,
 #define sbi_call(ext, fid, ...) \
 	sbi_ecall((ext), (fid), (const unsigned long[6]){ __VA_ARGS__ })
 
+/* "SUCCESS", "ERR_INVALID_PARAM", ... for an SBI error code. */
+const char *sbi_err_name(long error);
+
 /* Legacy (v0.1) console putchar: a7 = 1, a0 = the character. */
 void sbi_console_putchar(int c);
 /* SBI TIME set_timer: STIP becomes pending once time >= stime_value. */

@@ -62,6 +62,50 @@ _start:
 	j	3b
 
 /*
+ * smp_entry: where other harts start (SBI HSM hart_start) and resume from
+ * a non-retentive suspend, in S-mode with a0 = hartid, a1 = opaque.
+ * Record a0, a1 and the CSRs the SBI spec defines at this point (satp = 0,
+ * sstatus.SIE = 0) in smp_entry_regs[hartid] before touching anything,
+ * then run smp_secondary(hartid, opaque) (smp.c) on the hart's own stack.
+ */
+	.globl smp_entry
+	.balign 4
+smp_entry:
+	li	t0, SMP_MAX_HARTS
+	bgeu	a0, t0, 3f		/* no stack for this hart */
+	la	t0, smp_entry_regs
+	slli	t1, a0, 6		/* * SMP_ENTRY_REGS_SIZE */
+	add	t0, t0, t1
+	sd	a0, 0*8(t0)
+	sd	a1, 1*8(t0)
+	csrr	t1, CSR_SSTATUS;    sd t1, 2*8(t0)
+	csrr	t1, CSR_SATP;       sd t1, 3*8(t0)
+	csrr	t1, CSR_SIE;        sd t1, 4*8(t0)
+	csrr	t1, CSR_SIP;        sd t1, 5*8(t0)
+	csrr	t1, CSR_STVEC;      sd t1, 7*8(t0)
+	addi	t0, t0, 6*8
+	li	t1, 1
+	amoadd.d zero, t1, (t0)		/* entries++ */
+	fence	rw, rw
+
+	.option push
+	.option norelax
+	la	gp, __global_pointer$
+	.option pop
+	la	tp, __tls_base		/* shared: see guest.h */
+	/* sp = the top of smp_stacks[hartid] */
+	la	sp, smp_stacks
+	addi	t0, a0, 1
+	li	t1, SMP_STACK_SIZE
+	mul	t0, t0, t1
+	add	sp, sp, t0
+	la	t0, trap_entry
+	csrw	CSR_STVEC, t0
+	call	smp_secondary
+3:	wfi
+	j	3b
+
+/*
  * Trap entry.  The hart has set sepc (where it was), scause (why),
  * stval (extra information), moved sstatus.SIE to SPIE, cleared SIE,
  * recorded the previous privilege in SPP, and jumped here in S-mode.

@@ -12,8 +12,14 @@ _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "frame");
 
 int (*trap_hook)(struct trap_frame *f);
 
-static struct trap_record *armed;	/* expect_trap() in progress */
-static struct trap_record *user_rec;	/* run_user() in progress */
+/* expect_trap() in progress, per hart (smp_hartid() modulo the array). */
+static struct trap_record *armed_by_hart[SMP_MAX_HARTS];
+
+static struct trap_record **armed_slot(void)
+{
+	return &armed_by_hart[smp_hartid() % SMP_MAX_HARTS];
+}
+static struct trap_record *user_rec;	/* run_user() in progress (boot hart) */
 
 unsigned long user_enter(trap_fn fn, unsigned long arg);
 void user_leave(unsigned long value) __attribute__((noreturn));
@@ -62,12 +68,13 @@ static void record(struct trap_record *rec, struct trap_frame *f)
 
 int expect_trap(trap_fn fn, unsigned long arg, struct trap_record *rec)
 {
+	struct trap_record **armed = armed_slot();
 	unsigned long ret;
 
 	*rec = (struct trap_record){ 0 };
-	armed = rec;
+	*armed = rec;
 	ret = fn(arg);
-	armed = 0;
+	*armed = 0;
 	rec->ret = ret;
 	return rec->taken;
 }
@@ -82,7 +89,7 @@ unsigned long run_user(trap_fn fn, unsigned long arg, struct trap_record *rec)
 void main_returned(void)
 {
 	cprintf("main() returned\n");
-	test_failures++;
+	__atomic_fetch_add(&test_failures, 1, __ATOMIC_SEQ_CST);
 	test_end();
 }
 
@@ -90,9 +97,11 @@ void main_returned(void)
 void trap_handler(struct trap_frame *f)
 {
 	int from_user = !(f->sstatus & SSTATUS_SPP);
+	struct trap_record *armed;
 
 	if (trap_hook && trap_hook(f))
 		return;
+	armed = *armed_slot();
 
 	if (!(f->scause & CAUSE_INTERRUPT)) {
 		/* An exception in U-mode ends the current run_user(). */
@@ -123,6 +132,6 @@ void trap_handler(struct trap_frame *f)
 
 	cprintf("UNEXPECTED TRAP: scause=0x%lx sepc=%s stval=0x%lx from %s\n",
 		f->scause, addr_str(f->sepc), f->stval, from_user ? "U" : "S");
-	test_failures++;
+	__atomic_fetch_add(&test_failures, 1, __ATOMIC_SEQ_CST);
 	test_end();
 }
