@@ -119,13 +119,13 @@ enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
  * when the firmware under Umbra offers it.  (The answer cannot change:
  * it is asked once, by whichever hart asks first.)
  */
+static int susp_offered = -1;	/* -1: not asked yet */
+
 bool sbi_susp_offered(void)
 {
-	static int offered = -1;
-
-	if (__atomic_load_n(&offered, __ATOMIC_RELAXED) < 0)
-		__atomic_store_n(&offered, fw_probe(SBI_EXT_SUSP), __ATOMIC_RELAXED);
-	return __atomic_load_n(&offered, __ATOMIC_RELAXED) > 0;
+	if (__atomic_load_n(&susp_offered, __ATOMIC_RELAXED) < 0)
+		__atomic_store_n(&susp_offered, fw_probe(SBI_EXT_SUSP), __ATOMIC_RELAXED);
+	return __atomic_load_n(&susp_offered, __ATOMIC_RELAXED) > 0;
 }
 
 /*

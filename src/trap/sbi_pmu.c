@@ -226,7 +226,8 @@ static void pmu_config_matching(struct vcpu *v, struct sbi_call *c, uint64_t set
  * invalid (INVALID_PARAM); one already started (stopped) is left as it is
  * (ALREADY_STARTED / ALREADY_STOPPED).  As with OpenSBI the others in the
  * set are still started (stopped): the guest stops "all counters" at boot
- * whatever state each is in.  The error is the firmware's, else Umbra's.
+ * whatever state each is in.  The error: INVALID_PARAM if a counter of
+ * Umbra's is invalid, else the firmware's, else Umbra's ALREADY_*.
  */
 static void pmu_start_stop(struct vcpu *v, struct sbi_call *c, uint64_t set, unsigned nhw,
 			   bool start)
@@ -263,7 +264,7 @@ static void pmu_start_stop(struct vcpu *v, struct sbi_call *c, uint64_t set, uns
 		struct sbiret r = fw_ecall(SBI_EXT_PMU,
 					   start ? SBI_PMU_COUNTER_START : SBI_PMU_COUNTER_STOP,
 					   base, hwset >> base, flags, c->arg[3], 0);
-		if (r.error)
+		if (r.error && err != SBI_ERR_INVALID_PARAM)
 			err = r.error;
 	}
 	c->error = err;
