@@ -1,7 +1,8 @@
 /*
  * fw.h - calls from Umbra down to the M-mode firmware (OpenSBI) through the
  * SBI.  These are Umbra's own requests; what the guest asks of its SBI is
- * answered by src/trap/sbi.c, which uses these where it needs the machine.
+ * answered by src/trap/sbi*.c, which use these where they need the machine
+ * (and pass the guest's PMU calls for hardware counters on, sbi_pmu.c).
  */
 #ifndef UMBRA_FW_H
 #define UMBRA_FW_H
