@@ -210,9 +210,9 @@ $(BUILD)/fuzz/fuzz_plic: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_SRCS_fdt    := src/core/guest_fdt.c
 $(BUILD)/fuzz/fuzz_fdt: FUZZ_CFLAGS += -I$(LIBFDT_SRC)
 $(BUILD)/fuzz/fuzz_fdt: $(BUILD)/libfdt/.extracted
-# fuzz_sbi.c compiles sbi.c itself (with host stand-ins for its RISC-V parts).
+# fuzz_sbi.c compiles sbi.c and sbi_*.c itself (with host stand-ins for their RISC-V parts).
 FUZZ_SRCS_sbi    :=
-$(BUILD)/fuzz/fuzz_sbi: src/trap/sbi.c
+$(BUILD)/fuzz/fuzz_sbi: $(wildcard src/trap/sbi*.c)
 
 # (The headers: $@.d, as for the host tests.)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(BUILD)/fuzz/fuzz_%.d | $(BUILD)/.deps

@@ -17,7 +17,7 @@
  *   3. console lock  Umbra's console output and the host UART (core/console.c)
  * and two per-vCPU locks that are taken alone, holding nothing else:
  *      vcpu->fence.lock  the remote fences posted to it (trap/request.c)
- *      vcpu->start_lock  HSM hart_start claiming it (trap/sbi.c)
+ *      vcpu->start_lock  HSM hart_start claiming it (trap/sbi_hsm.c)
  * What is not in the list needs no lock: a vCPU's state belongs to the hart
  * that runs it (others post requests to it with atomics, see request.c in
  * src/trap), and per-hart data is reached through tp.

@@ -229,6 +229,15 @@
 #define SBI_EXT_HSM    0x48534d    /* "HSM" */
 #define SBI_EXT_SRST   0x53525354  /* "SRST" */
 #define SBI_EXT_DBCN   0x4442434e  /* "DBCN" */
+#define SBI_EXT_PMU    0x504d55    /* "PMU" */
+#define SBI_EXT_SUSP   0x53555350  /* "SUSP" */
+#define SBI_EXT_CPPC   0x43505043  /* "CPPC" */
+#define SBI_EXT_NACL   0x4e41434c  /* "NACL" */
+#define SBI_EXT_STA    0x535441    /* "STA" */
+#define SBI_EXT_SSE    0x535345    /* "SSE" */
+#define SBI_EXT_FWFT   0x46574654  /* "FWFT" */
+#define SBI_EXT_DBTR   0x44425452  /* "DBTR" */
+#define SBI_EXT_MPXY   0x4d505859  /* "MPXY" */
 
 #define SBI_BASE_GET_SPEC_VERSION 0
 #define SBI_BASE_GET_IMPL_ID      1
@@ -264,6 +273,91 @@
 #define SBI_DBCN_READ       1
 #define SBI_DBCN_WRITE_BYTE 2
 
+/* SUSP: system suspend (SBI 2.0 chapter "System Suspend Extension"). */
+#define SBI_SUSP_SYSTEM_SUSPEND 0
+#define SBI_SUSP_TO_RAM         0
+
+/* PMU (SBI 2.0 chapter "Performance Monitoring Unit Extension"). */
+#define SBI_PMU_NUM_COUNTERS          0
+#define SBI_PMU_COUNTER_GET_INFO      1
+#define SBI_PMU_COUNTER_CONFIG_MATCHING 2
+#define SBI_PMU_COUNTER_START         3
+#define SBI_PMU_COUNTER_STOP          4
+#define SBI_PMU_COUNTER_FW_READ       5
+#define SBI_PMU_COUNTER_FW_READ_HI    6
+#define SBI_PMU_SNAPSHOT_SET_SHMEM    7
+#define SBI_PMU_EVENT_GET_INFO        8
+#define SBI_PMU_EVENT_TYPE(idx)       (((idx) >> 16) & 0xf)   /* event_idx[19:16] */
+#define SBI_PMU_EVENT_CODE(idx)       ((idx) & 0xffff)        /* event_idx[15:0] */
+#define SBI_PMU_TYPE_HW               0
+#define SBI_PMU_TYPE_HW_CACHE         1
+#define SBI_PMU_TYPE_HW_RAW           2
+#define SBI_PMU_TYPE_HW_RAW_V2        3
+#define SBI_PMU_TYPE_FW               15
+#define SBI_PMU_FW_MISALIGNED_LOAD    0
+#define SBI_PMU_FW_MISALIGNED_STORE   1
+#define SBI_PMU_FW_ACCESS_LOAD        2
+#define SBI_PMU_FW_ACCESS_STORE       3
+#define SBI_PMU_FW_ILLEGAL_INSN       4
+#define SBI_PMU_FW_SET_TIMER          5
+#define SBI_PMU_FW_IPI_SENT           6
+#define SBI_PMU_FW_IPI_RECEIVED       7
+#define SBI_PMU_FW_FENCE_I_SENT       8
+#define SBI_PMU_FW_FENCE_I_RECEIVED   9
+#define SBI_PMU_FW_SFENCE_VMA_SENT    10
+#define SBI_PMU_FW_SFENCE_VMA_RECEIVED 11
+#define SBI_PMU_FW_SFENCE_VMA_ASID_SENT 12
+#define SBI_PMU_FW_SFENCE_VMA_ASID_RECEIVED 13
+#define SBI_PMU_FW_HFENCE_VVMA_ASID_RECEIVED 21   /* the last standard one */
+#define SBI_PMU_FW_EVENTS             22
+#define SBI_PMU_CFG_FLAG_SKIP_MATCH   BIT(0)
+#define SBI_PMU_CFG_FLAG_CLEAR_VALUE  BIT(1)
+#define SBI_PMU_CFG_FLAG_AUTO_START   BIT(2)
+#define SBI_PMU_CFG_FLAG_SET_VUINH    BIT(3)
+#define SBI_PMU_CFG_FLAG_SET_VSINH    BIT(4)
+#define SBI_PMU_CFG_FLAG_SET_UINH     BIT(5)
+#define SBI_PMU_CFG_FLAG_SET_SINH     BIT(6)
+#define SBI_PMU_CFG_FLAG_SET_MINH     BIT(7)
+#define SBI_PMU_START_SET_INIT_VALUE  BIT(0)
+#define SBI_PMU_START_INIT_SNAPSHOT   BIT(1)
+#define SBI_PMU_STOP_FLAG_RESET       BIT(0)
+#define SBI_PMU_STOP_TAKE_SNAPSHOT    BIT(1)
+#define SBI_PMU_INFO_FW               BIT(63)        /* counter_info[XLEN-1]: firmware */
+#define SBI_PMU_INFO_WIDTH_SHIFT      12             /* counter_info[17:12]: width - 1 */
+
+/* FWFT: firmware features (SBI 3.0 chapter "Firmware Features Extension"). */
+#define SBI_FWFT_SET                  0
+#define SBI_FWFT_GET                  1
+#define SBI_FWFT_MISALIGNED_EXC_DELEG 0
+#define SBI_FWFT_LANDING_PAD          1
+#define SBI_FWFT_SHADOW_STACK         2
+#define SBI_FWFT_DOUBLE_TRAP          3
+#define SBI_FWFT_PTE_AD_HW_UPDATING   4
+#define SBI_FWFT_SET_FLAG_LOCK        BIT(0)
+
+/* DBTR: debug triggers (SBI 3.0 chapter "Debug Triggers Extension"). */
+#define SBI_DBTR_NUM_TRIGGERS         0
+#define SBI_DBTR_SET_SHMEM            1
+#define SBI_DBTR_READ_TRIGGERS        2
+#define SBI_DBTR_INSTALL_TRIGGERS     3
+#define SBI_DBTR_UPDATE_TRIGGERS      4
+#define SBI_DBTR_UNINSTALL_TRIGGERS   5
+#define SBI_DBTR_ENABLE_TRIGGERS      6
+#define SBI_DBTR_DISABLE_TRIGGERS     7
+
+/* SSE: supervisor software events (SBI 3.0 chapter "Supervisor Software
+ * Events Extension"). */
+#define SBI_SSE_READ_ATTRS            0
+#define SBI_SSE_WRITE_ATTRS           1
+#define SBI_SSE_REGISTER              2
+#define SBI_SSE_UNREGISTER            3
+#define SBI_SSE_ENABLE                4
+#define SBI_SSE_DISABLE               5
+#define SBI_SSE_COMPLETE              6
+#define SBI_SSE_INJECT                7
+#define SBI_SSE_HART_UNMASK           8
+#define SBI_SSE_HART_MASK             9
+
 #define SBI_SUCCESS               0
 #define SBI_ERR_FAILED           -1
 #define SBI_ERR_NOT_SUPPORTED    -2
@@ -273,5 +367,9 @@
 #define SBI_ERR_ALREADY_AVAILABLE -6
 #define SBI_ERR_ALREADY_STARTED  -7
 #define SBI_ERR_ALREADY_STOPPED  -8
+/* Added by SBI 3.0 (for its FWFT, DBTR, SSE and PMU snapshot functions). */
+#define SBI_ERR_NO_SHMEM         -9
+#define SBI_ERR_INVALID_STATE    -10
+#define SBI_ERR_BAD_RANGE        -11
 
 #endif /* UMBRA_RISCV_H */

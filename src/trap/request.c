@@ -132,7 +132,7 @@ static bool vm_all_stopped(struct vm *vm)
 /*
  * The vCPU is stopped (it has not started yet, or HSM hart_stop: see
  * vcpu_stop): its hart waits in wfi, woken by the IPI of a hart_start
- * (sbi.c), and then runs it from where the starter said.  Fence requests
+ * (sbi_hsm.c), and then runs it from where the starter said.  Fence requests
  * posted before it stopped are still acknowledged, so no one waits for a
  * stopped vCPU.
  */

@@ -6,9 +6,16 @@
  * Natively OpenSBI would answer; under Umbra the ecall traps to Umbra
  * (the guest runs in U-mode) and Umbra is the guest's SBI implementation.
  * The legacy v0.1 extensions (ids 0x00-0x08) return only a0.
+ *
+ * Umbra offers the extensions the firmware under it offers (OpenSBI 1.5.1
+ * on QEMU virt: BASE, TIME, IPI, RFENCE, HSM, SRST, PMU, DBCN, SSE, FWFT,
+ * DBTR and the legacy calls, with or without the H extension), each
+ * answering as the SBI spec says.  This file dispatches a call through the
+ * table at its end and implements the small extensions; the larger ones
+ * have files of their own (see sbi_internal.h).
  */
 #include <string.h>
-#include "trap_internal.h"
+#include "sbi_internal.h"
 #include "platform.h"
 #include "vm.h"
 #include "fw.h"
@@ -17,18 +24,12 @@
 #define SBI_IMPL_ID_UMBRA  0x554d4252UL        /* "UMBR" */
 #define SBI_IMPL_VERSION   1
 
-struct sbi_call {
-	unsigned long fid;
-	unsigned long arg[6];
-	long error;          /* returned in a0 */
-	long value;          /* returned in a1 (not for legacy calls) */
-};
-
 struct sbi_ext {
 	unsigned long id;
 	const char *name;
 	bool legacy;
-	enum trap_outcome (*handler)(struct vcpu *v, struct sbi_call *c);
+	sbi_handler handler;
+	bool (*offered)(void);   /* NULL: always; else probe_extension asks this */
 };
 
 static const struct sbi_ext *sbi_find(unsigned long id);
@@ -57,13 +58,58 @@ static long sbi_hart_set(struct vm *vm, unsigned long mask, unsigned long base)
 	return (long)((mask << base) & all);
 }
 
-/* An IPI is the target's sip.SSIP, set from any hart (vcpu_set_irq kicks
- * the target's hart if it is another). */
-static void sbi_send_ipis(struct vm *vm, unsigned long set)
+/*
+ * An IPI is the target's sip.SSIP, set from any hart (vcpu_set_irq kicks
+ * the target's hart if it is another).  The PMU's firmware events count
+ * IPIs "sent to other hart" and "received from other hart" (SBI PMU,
+ * table "PMU Firmware Events"): an IPI to itself is neither.
+ */
+static void sbi_send_ipis(struct vcpu *v, unsigned long set)
 {
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		if (set & (1UL << i))
-			vcpu_set_irq(vm->vcpus[i], SIP_SSIP, true);
+	struct vm *vm = v->vm;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		if (!(set & (1UL << i)))
+			continue;
+		if (vm->vcpus[i] != v) {
+			sbi_pmu_fw_event(v, SBI_PMU_FW_IPI_SENT);
+			sbi_pmu_fw_event(vm->vcpus[i], SBI_PMU_FW_IPI_RECEIVED);
+		}
+		vcpu_set_irq(vm->vcpus[i], SIP_SSIP, true);
+	}
+}
+
+/*
+ * A remote fence.i or sfence.vma(_asid) for the vCPUs in 'set', counted as
+ * the PMU's firmware events: sent by this vCPU, received by each other one
+ * it reaches (a stopped vCPU has nothing to fence, request.c skips it).
+ */
+static void sbi_fence(struct vcpu *v, unsigned long set, bool fence_i, uint64_t start,
+		      uint64_t size, bool by_asid, uint64_t asid)
+{
+	struct vm *vm = v->vm;
+	unsigned sent = fence_i ? SBI_PMU_FW_FENCE_I_SENT
+		      : by_asid ? SBI_PMU_FW_SFENCE_VMA_ASID_SENT : SBI_PMU_FW_SFENCE_VMA_SENT;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = vm->vcpus[i];
+		if (!(set & (1UL << i)) || t == v ||
+		    __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VCPU_STOPPED)
+			continue;
+		sbi_pmu_fw_event(v, sent);
+		sbi_pmu_fw_event(t, sent + 1);	/* (each _RECEIVED follows its _SENT) */
+	}
+	vcpu_remote_fence(v, set, fence_i, start, size, by_asid, asid);
+}
+
+/*
+ * A "shared memory physical address range" (SBI 2.0, section 3.2): lo and
+ * hi are the low and high XLEN bits of the base.  Here it must be guest RAM
+ * (the guest's physical memory is all that is), so hi must be 0.
+ */
+bool sbi_shmem_ok(struct vcpu *v, unsigned long lo, unsigned long hi, uint64_t len)
+{
+	return hi == 0 && vm_gpa_to_hva(v->vm, lo, len ? len : 1) != NULL;
 }
 
 /* Ranges longer than this many pages are fenced whole, as OpenSBI does
@@ -103,6 +149,7 @@ static enum trap_outcome sbi_base(struct vcpu *v, struct sbi_call *c)
 	case SBI_BASE_GET_IMPL_ID:      c->value = SBI_IMPL_ID_UMBRA; break;
 	case SBI_BASE_GET_IMPL_VERSION: c->value = SBI_IMPL_VERSION; break;
 	case SBI_BASE_PROBE_EXT:        c->value = sbi_find(c->arg[0]) != NULL; break;
+	/* (sbi_find leaves out what is not offered: see the table.) */
 	/* The machine's identity registers, as the firmware reports them. */
 	case SBI_BASE_GET_MVENDORID:
 	case SBI_BASE_GET_MARCHID:
@@ -116,10 +163,12 @@ static enum trap_outcome sbi_base(struct vcpu *v, struct sbi_call *c)
 
 static enum trap_outcome sbi_time(struct vcpu *v, struct sbi_call *c)
 {
-	if (c->fid != SBI_TIME_SET_TIMER)
+	if (c->fid != SBI_TIME_SET_TIMER) {
 		c->error = SBI_ERR_NOT_SUPPORTED;
-	else
+	} else {
+		sbi_pmu_fw_event(v, SBI_PMU_FW_SET_TIMER);
 		vcpu_set_timer(v, c->arg[0]);
+	}
 	return TRAP_NEXT;
 }
 
@@ -131,7 +180,7 @@ static enum trap_outcome sbi_ipi(struct vcpu *v, struct sbi_call *c)
 	else if (set < 0)
 		c->error = SBI_ERR_INVALID_PARAM;
 	else
-		sbi_send_ipis(v->vm, set);
+		sbi_send_ipis(v, set);
 	return TRAP_NEXT;
 }
 
@@ -144,98 +193,9 @@ static enum trap_outcome sbi_rfence(struct vcpu *v, struct sbi_call *c)
 	else if (set < 0)
 		c->error = SBI_ERR_INVALID_PARAM;
 	else
-		vcpu_remote_fence(v, set, c->fid == SBI_RFENCE_FENCE_I, c->arg[2], c->arg[3],
-				  c->fid == SBI_RFENCE_SFENCE_VMA_ASID, c->arg[4]);
+		sbi_fence(v, set, c->fid == SBI_RFENCE_FENCE_I, c->arg[2], c->arg[3],
+			  c->fid == SBI_RFENCE_SFENCE_VMA_ASID, c->arg[4]);
 	return TRAP_NEXT;
-}
-
-/* ---- HSM: hart state management ----------------------------------------------- */
-
-/*
- * hart_start: the target must be stopped, and start_addr must be where the
- * guest can run (its RAM).  The target's hart is woken and runs the vCPU
- * from start_addr (request.c, vcpu_hart_idle); until it has, the vCPU is
- * START_PENDING.
- */
-static void hsm_start(struct vcpu *v, struct sbi_call *c)
-{
-	struct vm *vm = v->vm;
-	unsigned long hart = c->arg[0];
-	struct vcpu *t;
-
-	if (hart >= vm->nvcpus) {
-		c->error = SBI_ERR_INVALID_PARAM;
-		return;
-	}
-	if (!vm_gpa_to_hva(vm, c->arg[1], 2)) {
-		c->error = SBI_ERR_INVALID_ADDRESS;
-		return;
-	}
-	t = vm->vcpus[hart];
-	/* Two harts may race to start it: the first to take the lock wins.
-	 * A started hart is ALREADY_AVAILABLE; one on its way somewhere
-	 * (START_PENDING) or SUSPENDED is, as OpenSBI 1.5.1 answers, an
-	 * INVALID_PARAM. */
-	spin_lock(&t->start_lock);
-	enum vcpu_state st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
-	if (st != VCPU_STOPPED) {
-		spin_unlock(&t->start_lock);
-		c->error = st == VCPU_RUNNING ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM;
-		return;
-	}
-	t->start_pc = c->arg[1];
-	t->start_opaque = c->arg[2];
-	__atomic_store_n(&t->state, VCPU_START_PENDING, __ATOMIC_RELEASE);
-	spin_unlock(&t->start_lock);
-	vcpu_post(t, 0);	/* (the kick alone: its state says what to do) */
-}
-
-static enum trap_outcome sbi_hsm(struct vcpu *v, struct sbi_call *c)
-{
-	struct vm *vm = v->vm;
-	unsigned long hart = c->arg[0];
-
-	switch (c->fid) {
-	case SBI_HSM_HART_START:
-		hsm_start(v, c);
-		return TRAP_NEXT;
-	case SBI_HSM_HART_STOP:
-		return TRAP_STOP;	/* the dispatcher parks the hart (vcpu_hart_idle) */
-	case SBI_HSM_HART_STATUS:
-		if (hart >= vm->nvcpus)
-			c->error = SBI_ERR_INVALID_PARAM;
-		else
-			c->value = __atomic_load_n(&vm->vcpus[hart]->state, __ATOMIC_ACQUIRE);
-		return TRAP_NEXT;
-	case SBI_HSM_HART_SUSPEND: {
-		/* suspend_type is 32 bits: 0 and 0x80000000 are the default
-		 * retentive and non-retentive suspends; 0x10000000-0x7fffffff
-		 * and 0x90000000-0xffffffff are platform-specific ones, which
-		 * this platform does not have; everything else is reserved. */
-		uint32_t type = (uint32_t)c->arg[0];
-		if (type != SBI_HSM_SUSPEND_RETENTIVE && type != SBI_HSM_SUSPEND_NON_RETENTIVE) {
-			c->error = (type & 0x70000000) ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM;
-			return TRAP_NEXT;
-		}
-		if (type == SBI_HSM_SUSPEND_NON_RETENTIVE && !vm_gpa_to_hva(vm, c->arg[1], 4)) {
-			c->error = SBI_ERR_INVALID_ADDRESS;
-			return TRAP_NEXT;
-		}
-		/* Suspended until an interrupt is pending and enabled in sie
-		 * (an IPI from another hart included). */
-		__atomic_store_n(&v->state, VCPU_SUSPENDED, __ATOMIC_RELEASE);
-		vcpu_wait_for_interrupt(v);
-		__atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
-		if (type == SBI_HSM_SUSPEND_RETENTIVE)
-			return TRAP_NEXT;
-		/* Non-retentive: resume like a hart that was started. */
-		vcpu_start_at(v, c->arg[1], c->arg[2]);
-		return TRAP_RESUME;
-	}
-	default:
-		c->error = SBI_ERR_NOT_SUPPORTED;
-		return TRAP_NEXT;
-	}
 }
 
 /* ---- SRST: system reset --------------------------------------------------------- */
@@ -325,6 +285,7 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 
 	switch (c->fid) {   /* for legacy calls fid holds the extension id */
 	case SBI_EXT_LEGACY_SET_TIMER:
+		sbi_pmu_fw_event(v, SBI_PMU_FW_SET_TIMER);
 		vcpu_set_timer(v, c->arg[0]);
 		break;
 	case SBI_EXT_LEGACY_CONSOLE_PUTCHAR:
@@ -349,11 +310,11 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 		if (set < 0)
 			c->error = SBI_ERR_INVALID_PARAM;
 		else if (c->fid == SBI_EXT_LEGACY_SEND_IPI)
-			sbi_send_ipis(v->vm, set);
+			sbi_send_ipis(v, set);
 		else
-			vcpu_remote_fence(v, set, c->fid == SBI_EXT_LEGACY_REMOTE_FENCE_I,
-					  c->arg[1], c->arg[2],
-					  c->fid == SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, c->arg[3]);
+			sbi_fence(v, set, c->fid == SBI_EXT_LEGACY_REMOTE_FENCE_I,
+				  c->arg[1], c->arg[2],
+				  c->fid == SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, c->arg[3]);
 		break;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		vm_exit(v->vm, SBI_SRST_REASON_NONE);
@@ -361,33 +322,58 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 	return TRAP_NEXT;
 }
 
+/* ---- The extensions ------------------------------------------------------------------ */
+
+/*
+ * Every extension Umbra implements; a row's index is its slot in the exit
+ * statistics (vcpu_stats.sbi).  What the firmware on QEMU virt offers and
+ * Umbra does not: nothing (SUSP, CPPC, NACL, STA and MPXY are not offered
+ * by OpenSBI 1.5.1 there either; SUSP is implemented, and offered when the
+ * firmware offers it, see sbi_hsm.c).
+ */
 static const struct sbi_ext sbi_exts[] = {
-	{ SBI_EXT_BASE,   "base",   false, sbi_base },
-	{ SBI_EXT_TIME,   "time",   false, sbi_time },
-	{ SBI_EXT_IPI,    "ipi",    false, sbi_ipi },
-	{ SBI_EXT_RFENCE, "rfence", false, sbi_rfence },
-	{ SBI_EXT_HSM,    "hsm",    false, sbi_hsm },
-	{ SBI_EXT_SRST,   "srst",   false, sbi_srst },
-	{ SBI_EXT_DBCN,   "dbcn",   false, sbi_dbcn },
-	{ SBI_EXT_LEGACY_SET_TIMER,       "legacy set_timer",   true, sbi_legacy },
-	{ SBI_EXT_LEGACY_CONSOLE_PUTCHAR, "legacy putchar",     true, sbi_legacy },
-	{ SBI_EXT_LEGACY_CONSOLE_GETCHAR, "legacy getchar",     true, sbi_legacy },
-	{ SBI_EXT_LEGACY_CLEAR_IPI,       "legacy clear_ipi",   true, sbi_legacy },
-	{ SBI_EXT_LEGACY_SEND_IPI,        "legacy send_ipi",    true, sbi_legacy },
-	{ SBI_EXT_LEGACY_REMOTE_FENCE_I,  "legacy fence_i",     true, sbi_legacy },
-	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA, "legacy sfence_vma", true, sbi_legacy },
-	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, "legacy sfence_vma_asid", true, sbi_legacy },
-	{ SBI_EXT_LEGACY_SHUTDOWN,        "legacy shutdown",    true, sbi_legacy },
+	{ SBI_EXT_BASE,   "base",   false, sbi_base,   NULL },
+	{ SBI_EXT_TIME,   "time",   false, sbi_time,   NULL },
+	{ SBI_EXT_IPI,    "ipi",    false, sbi_ipi,    NULL },
+	{ SBI_EXT_RFENCE, "rfence", false, sbi_rfence, NULL },
+	{ SBI_EXT_HSM,    "hsm",    false, sbi_hsm,    NULL },
+	{ SBI_EXT_SRST,   "srst",   false, sbi_srst,   NULL },
+	{ SBI_EXT_PMU,    "pmu",    false, sbi_pmu,    NULL },
+	{ SBI_EXT_DBCN,   "dbcn",   false, sbi_dbcn,   NULL },
+	{ SBI_EXT_SUSP,   "susp",   false, sbi_susp,   sbi_susp_offered },
+	{ SBI_EXT_SSE,    "sse",    false, sbi_sse,    NULL },
+	{ SBI_EXT_FWFT,   "fwft",   false, sbi_fwft,   NULL },
+	{ SBI_EXT_DBTR,   "dbtr",   false, sbi_dbtr,   NULL },
+	{ SBI_EXT_LEGACY_SET_TIMER,       "legacy set_timer",   true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_CONSOLE_PUTCHAR, "legacy putchar",     true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_CONSOLE_GETCHAR, "legacy getchar",     true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_CLEAR_IPI,       "legacy clear_ipi",   true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_SEND_IPI,        "legacy send_ipi",    true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_REMOTE_FENCE_I,  "legacy fence_i",     true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA, "legacy sfence_vma", true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID, "legacy sfence_vma_asid", true, sbi_legacy, NULL },
+	{ SBI_EXT_LEGACY_SHUTDOWN,        "legacy shutdown",    true, sbi_legacy, NULL },
 };
 _Static_assert(ARRAY_SIZE(sbi_exts) < STATS_SBI_SLOTS, "stats slots");
 #define SBI_STATS_UNKNOWN ARRAY_SIZE(sbi_exts)
 
+/* The extension with this id, if Umbra offers it. */
 static const struct sbi_ext *sbi_find(unsigned long id)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(sbi_exts); i++)
 		if (sbi_exts[i].id == id)
-			return &sbi_exts[i];
+			return !sbi_exts[i].offered || sbi_exts[i].offered() ? &sbi_exts[i] : NULL;
 	return NULL;
+}
+
+/* Each extension's per-vCPU state, as a hart starts with it (HSM). */
+void sbi_vcpu_reset(struct vcpu *v)
+{
+	sbi_pmu_reset(v);
+	v->sbi.fwft_locked = 0;
+	v->sbi.sse_unmasked = false;
+	v->sbi.dbtr_shmem = false;
+	v->sbi.dbtr_shmem_gpa = 0;
 }
 
 const char *sbi_stats_name(unsigned slot)

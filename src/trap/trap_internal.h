@@ -97,7 +97,8 @@ bool vcsr_is_virtual(uint16_t num);
 void vcsr_init(struct vcpu *v);
 const char *vcsr_stats_name(unsigned slot);
 
-/* sbi.c: the SBI implementation the guest calls with ecall. */
+/* sbi.c (and sbi_*.c, see sbi_internal.h): the SBI implementation the guest
+ * calls with ecall. */
 enum trap_outcome sbi_handle(struct vcpu *v);
 const char *sbi_stats_name(unsigned slot);
 

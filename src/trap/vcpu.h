@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "spt.h"
 #include "lock.h"
+#include "sbi_state.h"
 
 struct vm;
 struct hart;
@@ -133,6 +134,7 @@ struct vcpu {
 	bool chainable;           /* the last site emulated lets the next one run now */
 	uint32_t insn_raw;        /* the instruction being emulated ... */
 	uint8_t insn_len;         /* ... and its length, 2 or 4 */
+	struct sbi_vcpu_state sbi;   /* the SBI's per-vCPU state (sbi_state.h) */
 	struct vcpu_stats stats;
 };
 

@@ -10,7 +10,12 @@
  *
  *   byte 0     harts in the VM (1..VM_MAX_VCPUS); byte 1 which one calls;
  *   byte 2     the other harts' HSM states (2 bits each); byte 3 flags
- *              (bit 0: a firmware reset request returns, i.e. fails)
+ *              (bit 0: a firmware reset request returns, i.e. fails;
+ *              bit 1: the firmware offers SUSP; bit 2: the VM runs on the
+ *              shadow backend (else hext); bit 3: the firmware delegates
+ *              misaligned accesses; bits 4-5: the firmware's answer for
+ *              PTE A/D updating (none, 0, 1); bit 6: the firmware has no
+ *              PMU)
  *   u8 + bytes what the console has to read (for DBCN read, legacy getchar)
  *   then operations: an ecall (a7, a6, a0..a5), a write into guest RAM (a
  *   hart mask for a legacy call, bytes for DBCN), or a change of another
@@ -48,9 +53,25 @@
  *     half) is INVALID_PARAM and never dereferenced; writes send exactly the
  *     buffer's bytes, reads change guest RAM only inside the buffer;
  *   - legacy calls: a hart-mask pointer the guest cannot read injects that
- *     fault into the guest (a0 untouched); a NULL pointer means all harts.
+ *     fault into the guest (a0 untouched); a NULL pointer means all harts;
+ *   - SUSP: offered exactly when the firmware offers it; reserved sleep
+ *     types, resume addresses outside RAM, other harts not STOPPED are
+ *     refused, else the hart sleeps once and resumes at resume_addr;
+ *   - PMU: each function's errors are those of its table; a counter set
+ *     naming a missing counter is INVALID_PARAM and reaches nothing; the
+ *     firmware is asked only about hardware counters of the guest's set
+ *     and hardware events; a firmware event is configured on a firmware
+ *     counter of the set; fw_read only reads configured firmware counters,
+ *     fw_read_hi is 0 (RV64); a started SET_TIMER counter counts each
+ *     set_timer once, and firmware counters do not move otherwise (but
+ *     for the IPI and fence events);
+ *   - FWFT: get answers 0/1 or an error (value 0), reserved features are
+ *     DENIED, a set that succeeds leaves the feature at that value, a
+ *     locked feature cannot be set until the hart stops;
+ *   - DBTR and SSE: the errors of their tables (no triggers, no events).
  *
- * sbi.c is compiled into this file (see "Building sbi.c on the host").
+ * sbi.c and the sbi_*.c files are compiled into this file (see "Building
+ * sbi.c on the host").
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -120,6 +141,9 @@ static struct effects {
 	long reset_type, reset_reason;   /* fw_reset; -1 none */
 	uint64_t want_asid;
 	bool by_asid;
+	unsigned fw_pmu_calls;      /* PMU calls passed on to the firmware */
+	bool fw_pmu_bad;            /* ... naming a counter that is not hardware */
+	uint64_t fw_pmu_mask;       /* ... the counters named (absolute) */
 } fx;
 
 /* The console's input, from the fuzzer. */
@@ -294,8 +318,75 @@ static void fw_reset(unsigned long type, unsigned long reason)
 		longjmp(stopped, 1);
 }
 
+/* The firmware under Umbra, as the flags of the input make it (see the
+ * top): its extensions, a PMU with FW_NHW hardware counters (counter 1,
+ * time, is none, as with OpenSBI), FWFT's values. */
+struct sbiret { long error; long value; };
+#define FW_NHW 19
+static uint8_t fw_flags;
+static unsigned fw_err_tick;
+
+static bool fw_probe(unsigned long ext)
+{
+	return ext == SBI_EXT_SUSP ? (fw_flags & 2) != 0
+	     : ext == SBI_EXT_PMU  ? !(fw_flags & 0x40)
+	     : ext == SBI_EXT_FWFT;
+}
+
+static struct sbiret fw_ecall(unsigned long ext, unsigned long fid, unsigned long a0,
+			      unsigned long a1, unsigned long a2, unsigned long a3,
+			      unsigned long a4)
+{
+	(void)a2, (void)a3, (void)a4;
+	if (ext == SBI_EXT_FWFT) {
+		if (fid != SBI_FWFT_GET)
+			return (struct sbiret){ SBI_ERR_DENIED, 0 };
+		if (a0 == SBI_FWFT_MISALIGNED_EXC_DELEG)
+			return (struct sbiret){ 0, (fw_flags >> 3) & 1 };
+		if (a0 == SBI_FWFT_PTE_AD_HW_UPDATING && ((fw_flags >> 4) & 3))
+			return (struct sbiret){ 0, ((fw_flags >> 4) & 3) == 2 };
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+	}
+	INVARIANT(ext == SBI_EXT_PMU && fw_probe(SBI_EXT_PMU), "a firmware call to an extension it lacks");
+	switch (fid) {
+	case SBI_PMU_NUM_COUNTERS:
+		return (struct sbiret){ 0, FW_NHW + 16 };
+	case SBI_PMU_COUNTER_GET_INFO:
+		if (a0 == 1 || a0 >= FW_NHW + 16)
+			return (struct sbiret){ SBI_ERR_INVALID_PARAM, 0 };
+		return (struct sbiret){ 0, a0 >= FW_NHW ? (long)(SBI_PMU_INFO_FW | (63UL << 12))
+							  : (long)((63UL << 12) | (0xc00 + a0)) };
+	case SBI_PMU_COUNTER_CONFIG_MATCHING:
+	case SBI_PMU_COUNTER_START:
+	case SBI_PMU_COUNTER_STOP: {
+		uint64_t set = a0 < 64 ? a1 << a0 : 0;
+		fx.fw_pmu_calls++;
+		if (!a1 || a0 >= 64 || (set >> a0) != a1 || (set & ~((1ull << FW_NHW) - 1)))
+			fx.fw_pmu_bad = true;
+		fx.fw_pmu_mask |= set;
+		/* Some calls fail, as the firmware may answer. */
+		long err = ++fw_err_tick % 4 ? 0 : fid == SBI_PMU_COUNTER_CONFIG_MATCHING ?
+			   SBI_ERR_NOT_SUPPORTED : fid == SBI_PMU_COUNTER_START ?
+			   SBI_ERR_ALREADY_STARTED : SBI_ERR_ALREADY_STOPPED;
+		return (struct sbiret){ err, err || !set ? 0 : (long)__builtin_ctzll(set) };
+	}
+	default:
+		fx.fw_pmu_bad = true;	/* nothing else is passed on */
+		return (struct sbiret){ SBI_ERR_NOT_SUPPORTED, 0 };
+	}
+}
+
+/* The shadow backend, as the SBI tells backends apart (its PMU's filter
+ * flags, FWFT's A/D updating). */
+const struct vcpu_backend vcpu_backend_shadow = { .name = "shadow" };
+
 #define volatile(...) ("")
 #include "sbi.c"
+#include "sbi_hsm.c"
+#include "sbi_pmu.c"
+#include "sbi_fwft.c"
+#include "sbi_dbtr.c"
+#include "sbi_sse.c"
 #undef volatile
 
 /* ---- The input ------------------------------------------------------------------- */
@@ -308,17 +399,21 @@ static void fw_reset(unsigned long type, unsigned long reason)
 static const uint64_t eids[] = {
 	SBI_EXT_BASE, SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM,
 	SBI_EXT_SRST, SBI_EXT_DBCN, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0f,
-	0x504d55, 0x53555350, 0x43505043, 0x4e41434c, 0x535441, 0x08000000,
+	SBI_EXT_PMU, SBI_EXT_SUSP, SBI_EXT_CPPC, SBI_EXT_NACL, SBI_EXT_STA, 0x08000000,
 	0x09000000, 0x0fffffff, 0x10 | (1ull << 32), SBI_EXT_HSM | (1ull << 63),
+	SBI_EXT_PMU, SBI_EXT_PMU, SBI_EXT_FWFT, SBI_EXT_DBTR, SBI_EXT_SSE, SBI_EXT_MPXY,
 };
 
-/* The ones Umbra says it implements (README: BASE 2.0, TIME, IPI, RFENCE,
- * HSM, SRST, DBCN, legacy v0.1). */
+/* The ones Umbra says it implements: what OpenSBI 1.5.1 offers on QEMU
+ * virt (BASE 2.0, TIME, IPI, RFENCE, HSM, SRST, PMU, DBCN, SSE, FWFT, DBTR,
+ * legacy v0.1), and SUSP where the firmware offers it. */
 static bool implemented(uint64_t eid)
 {
 	return eid <= 8 || eid == SBI_EXT_BASE || eid == SBI_EXT_TIME || eid == SBI_EXT_IPI ||
 	       eid == SBI_EXT_RFENCE || eid == SBI_EXT_HSM || eid == SBI_EXT_SRST ||
-	       eid == SBI_EXT_DBCN;
+	       eid == SBI_EXT_DBCN || eid == SBI_EXT_PMU || eid == SBI_EXT_SSE ||
+	       eid == SBI_EXT_FWFT || eid == SBI_EXT_DBTR ||
+	       (eid == SBI_EXT_SUSP && (fw_flags & 2));
 }
 
 static uint64_t pick_eid(struct fuzz_in *in)
@@ -381,7 +476,7 @@ static CHECKER enum hart_list hart_list(uint64_t mask, uint64_t base, uint64_t *
 
 static bool is_error_code(int64_t e)
 {
-	return e >= SBI_ERR_ALREADY_STOPPED && e <= SBI_SUCCESS;
+	return e >= SBI_ERR_BAD_RANGE && e <= SBI_SUCCESS;
 }
 
 /* One ecall: registers before and after, what came back, what happened. */
@@ -392,6 +487,10 @@ struct call {
 	bool ended;                  /* vm_exit or a firmware reset */
 	struct vcpu *v;
 	enum vcpu_state before_state;   /* HSM: the state of the hart in a0, before */
+	bool others_stopped;            /* SUSP: all other harts STOPPED, before */
+	uint64_t fw_before[SBI_PMU_FW_COUNTERS];   /* the firmware counters' values, before */
+	struct sbi_pmu_fw_counter ctr_before[SBI_PMU_FW_COUNTERS];
+	uint32_t locked_before;         /* FWFT locks, before */
 	uint8_t ram_before[RAM_SIZE];
 	const uint8_t *cons_before;
 };
@@ -402,7 +501,7 @@ struct call {
 static CHECKER void expect_nothing_else(const struct call *c)
 {
 	INVARIANT(!fx.ipi_set && !fx.ipi_clears && !fx.fences && !fx.started && !fx.injected &&
-		  !fx.waits && !c->ended && fx.reset_type < 0 && !fx.fence_i_set &&
+		  !fx.waits && !c->ended && fx.reset_type < 0 && !fx.fence_i_set && !fx.fw_pmu_calls &&
 		  (!fx.posted || (c->eid == SBI_EXT_HSM && c->fid == SBI_HSM_HART_START)),
 		  "a side effect that call should not have");
 }
@@ -532,6 +631,11 @@ static CHECKER void check_hsm(const struct call *c)
 		break;
 	case SBI_HSM_HART_STOP:
 		INVARIANT(c->out == TRAP_STOP, "hart_stop did not stop");
+		/* A hart starts again with its SBI state reset. */
+		INVARIANT(!c->v->sbi.fwft_locked && !c->v->sbi.sse_unmasked && !c->v->sbi.dbtr_shmem,
+			  "a stopped hart keeps FWFT locks, SSE or DBTR state");
+		for (unsigned i = 0; i < SBI_PMU_FW_COUNTERS; i++)
+			INVARIANT(!c->v->sbi.fw_ctr[i].configured, "a stopped hart keeps its PMU counters");
 		return;
 	case SBI_HSM_HART_STATUS:
 		if (hart >= vm.nvcpus)
@@ -703,6 +807,290 @@ static CHECKER void check_legacy(const struct call *c)
 		check_fence(c, set, c->a[1], c->a[2]);
 }
 
+/* ---- PMU, FWFT, DBTR, SSE, SUSP -------------------------------------------------------- */
+
+#define NHW (fw_probe(SBI_EXT_PMU) ? FW_NHW : 0)
+#define NCTR (NHW + SBI_PMU_FW_COUNTERS)
+
+/* The counters (base, mask) names, or false if one does not exist. */
+static CHECKER bool ctr_set(uint64_t base, uint64_t mask, uint64_t *set)
+{
+	*set = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		if (base + i < base || base + i >= NCTR)
+			return false;
+		*set |= 1ull << (base + i);
+	}
+	return true;
+}
+
+static CHECKER bool fw_event_ok(uint64_t ev)
+{
+	return !(ev >> 20) && SBI_PMU_EVENT_TYPE(ev) == SBI_PMU_TYPE_FW &&
+	       SBI_PMU_EVENT_CODE(ev) >= SBI_PMU_FW_SET_TIMER &&
+	       SBI_PMU_EVENT_CODE(ev) < SBI_PMU_FW_EVENTS;
+}
+
+/* Is this call a set_timer (which a SET_TIMER counter counts)? */
+static CHECKER bool is_set_timer(const struct call *c)
+{
+	return (c->eid == SBI_EXT_TIME && c->fid == SBI_TIME_SET_TIMER) ||
+	       c->eid == SBI_EXT_LEGACY_SET_TIMER;
+}
+
+/* Firmware counters of the caller: configured and started ones count
+ * their events only.  (IPI and fence events depend on the other harts:
+ * those counters are only checked not to go backwards.) */
+static CHECKER void check_fw_counters(const struct call *c)
+{
+	struct vcpu *v = c->v;
+
+	if (c->eid == SBI_EXT_PMU || c->ended || c->out == TRAP_STOP)
+		return;
+	for (unsigned i = 0; i < SBI_PMU_FW_COUNTERS; i++) {
+		struct sbi_pmu_fw_counter *k = &v->sbi.fw_ctr[i];
+		const struct sbi_pmu_fw_counter *b = &c->ctr_before[i];
+		uint64_t now = fw_ctr_read(v, k), before = c->fw_before[i];
+
+		INVARIANT(k->configured == b->configured && k->started == b->started &&
+			  k->event == b->event, "a firmware counter changed by a call not to the PMU");
+		if (!k->configured)
+			continue;
+		if (!k->started || (k->event != SBI_PMU_FW_SET_TIMER && k->event < SBI_PMU_FW_IPI_SENT) ||
+		    k->event > SBI_PMU_FW_SFENCE_VMA_ASID_RECEIVED)
+			INVARIANT(now == before, "a firmware counter moved without its event");
+		else if (k->event == SBI_PMU_FW_SET_TIMER)
+			INVARIANT(now == before + (is_set_timer(c) && (c->eid <= 8 || A0(c) == 0)),
+				  "a SET_TIMER counter did not count each set_timer once");
+		else
+			INVARIANT(now >= before, "a firmware counter went backwards");
+	}
+}
+
+static CHECKER void check_pmu(const struct call *c)
+{
+	uint64_t set, base = c->a[0], flags = c->a[2];
+	bool set_ok = ctr_set(base, c->a[1], &set);
+	uint64_t hw = (1ull << NHW) - 1;
+	int64_t e = A0(c);
+
+	INVARIANT(c->out == TRAP_NEXT, "a PMU call did not return");
+	INVARIANT(!fx.fw_pmu_bad, "the firmware was asked about a counter that is not its hardware one");
+	switch (c->fid) {
+	case SBI_PMU_NUM_COUNTERS:
+		INVARIANT(e == 0 && A1(c) == NCTR, "num_counters");
+		break;
+	case SBI_PMU_COUNTER_GET_INFO:
+		if (c->a[0] >= NCTR)
+			INVARIANT(e == SBI_ERR_INVALID_PARAM, "get_info of a missing counter");
+		else if (c->a[0] >= NHW)
+			INVARIANT(e == 0 && ((uint64_t)A1(c) >> 63), "a firmware counter's info");
+		else
+			INVARIANT(e == (c->a[0] == 1 ? SBI_ERR_INVALID_PARAM : 0),
+				  "a hardware counter's info is not the firmware's");
+		break;
+	case SBI_PMU_COUNTER_CONFIG_MATCHING:
+	case SBI_PMU_COUNTER_START:
+	case SBI_PMU_COUNTER_STOP:
+		if (!set_ok) {
+			INVARIANT(e == SBI_ERR_INVALID_PARAM && !fx.fw_pmu_calls,
+				  "a set naming a missing counter not refused, or passed on");
+			INVARIANT(!memcmp(c->ctr_before, c->v->sbi.fw_ctr, sizeof(c->ctr_before)),
+				  "a refused PMU call changed a counter");
+			break;
+		}
+		INVARIANT(!(fx.fw_pmu_mask & ~(set & hw)), "a counter outside the set passed on");
+		if (c->fid == SBI_PMU_COUNTER_CONFIG_MATCHING) {
+			uint64_t ev = c->a[3];
+			INVARIANT(e == 0 || e == SBI_ERR_NOT_SUPPORTED, "config_matching's error");
+			if (SBI_PMU_EVENT_TYPE(ev) > SBI_PMU_TYPE_HW_RAW_V2 || (ev >> 20))
+				INVARIANT(!fx.fw_pmu_calls, "a firmware event passed on");
+			if (!fw_event_ok(ev)) {
+				INVARIANT(e || SBI_PMU_EVENT_TYPE(ev) <= SBI_PMU_TYPE_HW_RAW_V2,
+					  "an event no counter can count configured");
+				break;
+			}
+			if (e)
+				break;
+			uint64_t idx = (uint64_t)A1(c);
+			INVARIANT(idx >= NHW && idx < NCTR && (set >> idx & 1),
+				  "a firmware event not on a firmware counter of the set");
+			struct sbi_pmu_fw_counter *k = &c->v->sbi.fw_ctr[idx - NHW];
+			INVARIANT(k->configured && k->event == SBI_PMU_EVENT_CODE(ev),
+				  "the counter is not configured for the event");
+			if (flags & SBI_PMU_CFG_FLAG_CLEAR_VALUE)
+				INVARIANT(fw_ctr_read(c->v, k) == 0, "CLEAR_VALUE did not clear");
+			if (flags & SBI_PMU_CFG_FLAG_AUTO_START)
+				INVARIANT(k->started, "AUTO_START did not start");
+			if (!(flags & SBI_PMU_CFG_FLAG_SKIP_MATCH))
+				INVARIANT(!c->ctr_before[idx - NHW].configured, "a counter in use taken");
+			break;
+		}
+		{
+			bool start = c->fid == SBI_PMU_COUNTER_START;
+			uint64_t snap = start ? SBI_PMU_START_INIT_SNAPSHOT : SBI_PMU_STOP_TAKE_SNAPSHOT;
+			if (flags & snap) {
+				INVARIANT(e == SBI_ERR_NO_SHMEM && !fx.fw_pmu_calls, "snapshot without shmem");
+				break;
+			}
+			INVARIANT(e == 0 || e == SBI_ERR_INVALID_PARAM ||
+				  e == (start ? SBI_ERR_ALREADY_STARTED : SBI_ERR_ALREADY_STOPPED),
+				  "start/stop's error");
+			for (unsigned i = 0; i < SBI_PMU_FW_COUNTERS; i++) {
+				const struct sbi_pmu_fw_counter *b = &c->ctr_before[i];
+				struct sbi_pmu_fw_counter *k = &c->v->sbi.fw_ctr[i];
+				if (!(set >> (NHW + i) & 1))
+					continue;
+				if (!b->configured)
+					INVARIANT(e == SBI_ERR_INVALID_PARAM && !k->configured,
+						  "start/stop of an unconfigured counter");
+				else if (b->started == start)
+					INVARIANT(e != 0, "start/stop of a started/stopped counter succeeded");
+				else
+					INVARIANT(k->started == start, "a counter not started/stopped");
+				if (start && b->configured && !b->started &&
+				    (flags & SBI_PMU_START_SET_INIT_VALUE))
+					INVARIANT(fw_ctr_read(c->v, k) == c->a[3], "the initial value not set");
+				if (!start && b->configured && !b->started)
+					INVARIANT(fw_ctr_read(c->v, k) == c->fw_before[i] ||
+						  (flags & SBI_PMU_STOP_FLAG_RESET), "a stop moved a counter");
+			}
+		}
+		break;
+	case SBI_PMU_COUNTER_FW_READ:
+	case SBI_PMU_COUNTER_FW_READ_HI: {
+		uint64_t idx = c->a[0];
+		bool ok = idx >= NHW && idx < NCTR && c->ctr_before[idx - NHW].configured;
+		INVARIANT(ok ? e == 0 : e == SBI_ERR_INVALID_PARAM, "fw_read of a counter it cannot read");
+		if (ok && c->fid == SBI_PMU_COUNTER_FW_READ)
+			INVARIANT((uint64_t)A1(c) == c->fw_before[idx - NHW], "fw_read is not the counter");
+		if (c->fid == SBI_PMU_COUNTER_FW_READ_HI)
+			INVARIANT(A1(c) == 0, "fw_read_hi is not 0 on RV64");
+		break;
+	}
+	default:
+		INVARIANT(e == SBI_ERR_NOT_SUPPORTED, "an unknown PMU function");
+	}
+	if (c->fid != SBI_PMU_COUNTER_CONFIG_MATCHING && c->fid != SBI_PMU_COUNTER_START &&
+	    c->fid != SBI_PMU_COUNTER_STOP)
+		INVARIANT(!memcmp(c->ctr_before, c->v->sbi.fw_ctr, sizeof(c->ctr_before)),
+			  "a PMU call that only reads changed a counter");
+	INVARIANT(!fx.timer_calls && !fx.ipi_set && !fx.fences && !fx.waits && !c->ended,
+		  "a PMU call did something else");
+}
+
+/* FWFT: feature is the low 32 bits of a0. */
+static CHECKER void check_fwft(const struct call *c)
+{
+	uint32_t f = (uint32_t)c->a[0];
+	int64_t e = A0(c);
+
+	if (c->fid > SBI_FWFT_GET) {
+		INVARIANT(e == SBI_ERR_NOT_SUPPORTED, "an unknown FWFT function");
+	} else if (f > SBI_FWFT_PTE_AD_HW_UPDATING) {
+		INVARIANT(e == SBI_ERR_DENIED && A1(c) == 0, "a reserved feature not DENIED");
+	} else if (c->fid == SBI_FWFT_GET) {
+		INVARIANT(e == 0 ? A1(c) == 0 || A1(c) == 1 : (e == SBI_ERR_NOT_SUPPORTED && A1(c) == 0),
+			  "FWFT get: 0/1 or NOT_SUPPORTED with value 0");
+		if (f >= SBI_FWFT_LANDING_PAD && f <= SBI_FWFT_DOUBLE_TRAP)
+			INVARIANT(e == SBI_ERR_NOT_SUPPORTED, "Umbra has no landing pads, shadow stacks, double trap");
+	} else {
+		INVARIANT(e == 0 || e == SBI_ERR_NOT_SUPPORTED || e == SBI_ERR_INVALID_PARAM ||
+			  e == SBI_ERR_DENIED, "FWFT set's error");
+		if (e == 0) {
+			unsigned long now;
+			INVARIANT(!(c->locked_before >> f & 1), "a locked feature set");
+			INVARIANT(c->a[2] <= SBI_FWFT_SET_FLAG_LOCK, "a reserved flag accepted");
+			INVARIANT(!fwft_value(c->v, f, &now) && now == c->a[1], "a set did not take");
+			if (c->a[2] & SBI_FWFT_SET_FLAG_LOCK)
+				INVARIANT(c->v->sbi.fwft_locked >> f & 1, "LOCK did not lock");
+		}
+		if (c->a[1] > 1 && e != SBI_ERR_NOT_SUPPORTED && e != SBI_ERR_DENIED)
+			INVARIANT(e == SBI_ERR_INVALID_PARAM, "an invalid value accepted");
+	}
+	expect_nothing_else(c);
+}
+
+/* DBTR with no triggers (trig_max = 0). */
+static CHECKER void check_dbtr(const struct call *c)
+{
+	int64_t e = A0(c);
+
+	switch (c->fid) {
+	case SBI_DBTR_NUM_TRIGGERS:
+		INVARIANT(e == 0 && A1(c) == 0, "num_triggers");
+		break;
+	case SBI_DBTR_SET_SHMEM:
+		INVARIANT(e == 0 || e == SBI_ERR_INVALID_PARAM || e == SBI_ERR_INVALID_ADDRESS,
+			  "set_shmem's error");
+		if (c->a[2])
+			INVARIANT(e == SBI_ERR_INVALID_PARAM, "set_shmem with flags");
+		if (e == 0 && c->a[0] != ~0ull)
+			INVARIANT(c->a[1] == 0 && c->a[0] >= RAM_BASE && c->a[0] < RAM_BASE + RAM_SIZE,
+				  "DBTR shared memory outside guest RAM");
+		break;
+	case SBI_DBTR_READ_TRIGGERS:
+	case SBI_DBTR_INSTALL_TRIGGERS:
+	case SBI_DBTR_UPDATE_TRIGGERS:
+		INVARIANT(e == SBI_ERR_NO_SHMEM || e == SBI_ERR_BAD_RANGE, "no trigger to read or install");
+		break;
+	case SBI_DBTR_UNINSTALL_TRIGGERS:
+	case SBI_DBTR_ENABLE_TRIGGERS:
+	case SBI_DBTR_DISABLE_TRIGGERS:
+		INVARIANT(e == (c->a[1] ? SBI_ERR_INVALID_PARAM : 0), "triggers named that do not exist");
+		break;
+	default:
+		INVARIANT(e == SBI_ERR_NOT_SUPPORTED, "an unknown DBTR function");
+	}
+	expect_nothing_else(c);
+}
+
+/* SSE with no events. */
+static CHECKER void check_sse(const struct call *c)
+{
+	int64_t e = A0(c);
+
+	if (c->fid <= SBI_SSE_INJECT && c->fid != SBI_SSE_COMPLETE)
+		INVARIANT(e == SBI_ERR_INVALID_PARAM, "an SSE event that does not exist");
+	else if (c->fid == SBI_SSE_COMPLETE)
+		INVARIANT(e == 0, "complete with no event running");
+	else if (c->fid == SBI_SSE_HART_UNMASK || c->fid == SBI_SSE_HART_MASK)
+		INVARIANT(e == 0 || e == (c->fid == SBI_SSE_HART_UNMASK ? SBI_ERR_ALREADY_STARTED
+									: SBI_ERR_ALREADY_STOPPED),
+			  "hart_(un)mask's error");
+	else
+		INVARIANT(e == SBI_ERR_NOT_SUPPORTED, "an unknown SSE function");
+	expect_nothing_else(c);
+}
+
+/* SUSP (offered: the firmware offers it). */
+static CHECKER void check_susp(const struct call *c)
+{
+	uint32_t type = (uint32_t)c->a[0];
+	uint64_t a = c->a[1];
+
+	if (c->fid != SBI_SUSP_SYSTEM_SUSPEND) {
+		INVARIANT(A0(c) == SBI_ERR_NOT_SUPPORTED, "an unknown SUSP function");
+	} else if (type != SBI_SUSP_TO_RAM) {
+		INVARIANT(A0(c) == SBI_ERR_INVALID_PARAM, "a reserved or platform sleep type");
+	} else if (a < RAM_BASE || a >= RAM_BASE + RAM_SIZE ||
+		   (a > RAM_BASE + RAM_SIZE - 4 && A0(c) == SBI_ERR_INVALID_ADDRESS)) {
+		INVARIANT(A0(c) == SBI_ERR_INVALID_ADDRESS, "resuming outside guest RAM");
+	} else if (!c->others_stopped) {
+		INVARIANT(A0(c) == SBI_ERR_DENIED, "system suspend with other harts not STOPPED");
+	} else {
+		INVARIANT(fx.waits == 1 && fx.wait_state_ok && c->v->state == VCPU_RUNNING,
+			  "system suspend did not sleep once");
+		INVARIANT(c->out == TRAP_RESUME && fx.started && fx.start_pc == a &&
+			  fx.start_opaque == c->a[2], "system suspend did not resume at resume_addr");
+		return;
+	}
+	INVARIANT(c->out == TRAP_NEXT && !fx.waits && !fx.started, "a refused suspend");
+	expect_nothing_else(c);
+}
+
 static CHECKER void check_call(const struct call *c)
 {
 	/* Nothing but a0 and a1 changes (a resumed guest: nothing at all). */
@@ -737,9 +1125,16 @@ static CHECKER void check_call(const struct call *c)
 	case SBI_EXT_HSM:    check_hsm(c); break;
 	case SBI_EXT_SRST:   check_srst(c); break;
 	case SBI_EXT_DBCN:   check_dbcn(c); break;
+	case SBI_EXT_PMU:    check_pmu(c); break;
+	case SBI_EXT_FWFT:   check_fwft(c); break;
+	case SBI_EXT_DBTR:   check_dbtr(c); break;
+	case SBI_EXT_SSE:    check_sse(c); break;
+	case SBI_EXT_SUSP:   check_susp(c); break;
 	default:             check_legacy(c); break;
 	}
+	check_fw_counters(c);
 }
+
 
 /* ---- Running a call ------------------------------------------------------------------ */
 
@@ -773,6 +1168,14 @@ static void ecall(struct fuzz_in *in, struct vcpu *v)
 	c->cons_before = cons_in;
 	c->v = v;
 	c->before_state = c->a[0] < vm.nvcpus ? vcpus[c->a[0]].state : VCPU_STOPPED;
+	c->others_stopped = true;
+	for (unsigned i = 0; i < vm.nvcpus; i++)
+		if (&vcpus[i] != v && vcpus[i].state != VCPU_STOPPED)
+			c->others_stopped = false;
+	memcpy(c->ctr_before, v->sbi.fw_ctr, sizeof(c->ctr_before));
+	for (unsigned i = 0; i < SBI_PMU_FW_COUNTERS; i++)
+		c->fw_before[i] = fw_ctr_read(v, &v->sbi.fw_ctr[i]);
+	c->locked_before = v->sbi.fwft_locked;
 	memset(&fx, 0, sizeof(fx));
 	fx.exit_reason = -1;
 	fx.reset_type = fx.reset_reason = -1;
@@ -828,6 +1231,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	vcpus[me].state = VCPU_RUNNING;
 	fw_reset_fails = flags & 1;
+	fw_flags = flags;
+	fw_err_tick = 0;
+	vm.backend = flags & 4 ? &vcpu_backend_shadow : NULL;
+	/* What the SBI asked the firmware once, it asks again for this machine. */
+	pmu_hw.ready = false;
+	susp_offered = -1;
 	ncons = MIN(ncons, in.n);
 	cons_in = in.p;
 	cons_in_n = ncons;
