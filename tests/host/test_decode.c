@@ -24,6 +24,9 @@
 
 #include "decode.h"
 
+#define HARNESS_NAME "decode"
+#include "harness.h"
+
 struct row {
 	const char *asm_text;	/* what was assembled; "" if hand-built */
 	uint32_t raw;
@@ -375,17 +378,8 @@ static const struct row rows[] = {
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
-static unsigned passed, failed;
-
-static void check(bool ok)
-{
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-/* Compare one decoded row field by field; print what differs. */
+/* Compare one decoded row field by field; a check that fails with what
+ * differs. */
 static bool row_ok(const struct row *r, int ret, const struct decode_insn *g)
 {
 	const struct decode_insn *w = &r->want;
@@ -421,10 +415,9 @@ static bool row_ok(const struct row *r, int ret, const struct decode_insn *g)
 	FIELD(fp, "%d", int);
 #undef FIELD
 	if (n == 0)
-		return true;
-	printf("FAIL 0x%08" PRIx32 " %-28s:%s\n", r->raw,
-	       r->asm_text[0] ? r->asm_text : "(hand-built)", why);
-	return false;
+		return harness_pass();
+	return harness_fail("0x%08" PRIx32 " %-28s:%s", r->raw,
+			    r->asm_text[0] ? r->asm_text : "(hand-built)", why);
 }
 
 int main(void)
@@ -438,19 +431,14 @@ int main(void)
 
 		memset(&got, 0xa5, sizeof(got));	/* catch unset fields */
 		ret = decode_insn(rows[i].raw, &got);
-		bool ok = row_ok(&rows[i], ret, &got);
-		check(ok);
-		if (ok)
+		if (row_ok(&rows[i], ret, &got))
 			covered[rows[i].want.op] = true;
 	}
 
 	/* 2. Every op is exercised by at least one passing row. */
-	for (int op = 0; op < DECODE_OP_COUNT; op++) {
-		if (!covered[op])
-			printf("FAIL op %s (%d) has no passing row\n",
+	for (int op = 0; op < DECODE_OP_COUNT; op++)
+		HARNESS_CHECKF(covered[op], "op %s (%d) has no passing row",
 			       decode_op_name((enum decode_op)op), op);
-		check(covered[op]);
-	}
 
 	/* 3. Op names: present, distinct, "unknown" only for UNKNOWN. */
 	for (int op = 0; op < DECODE_OP_COUNT; op++) {
@@ -460,14 +448,10 @@ int main(void)
 
 		for (int j = 0; ok && j < op; j++)
 			ok = strcmp(name, decode_op_name((enum decode_op)j)) != 0;
-		if (!ok)
-			printf("FAIL decode_op_name(%d) = \"%s\"\n", op,
-			       name ? name : "(null)");
-		check(ok);
+		HARNESS_CHECKF(ok, "decode_op_name(%d) = \"%s\"", op, name ? name : "(null)");
 	}
-	check(!strcmp(decode_op_name(DECODE_OP_COUNT), "unknown"));
-	check(!strcmp(decode_op_name((enum decode_op)-1), "unknown"));
+	HARNESS_CHECK(!strcmp(decode_op_name(DECODE_OP_COUNT), "unknown"));
+	HARNESS_CHECK(!strcmp(decode_op_name((enum decode_op)-1), "unknown"));
 
-	printf("decode: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return harness_done();
 }
