@@ -27,4 +27,17 @@ struct sbiret sbi_set_timer(unsigned long stime_value);
 /* SRST system shutdown; reason 0 = none, 1 = system failure. */
 void sbi_shutdown(unsigned long reason) __attribute__((noreturn));
 
+/* The name of an SBI error code (SBI 2.0, "Standard SBI Errors"), "?" for
+ * anything else.  (Static inline: only the guests that print errors get
+ * its code.) */
+static inline const char *sbi_err_name(long e)
+{
+	static const char *const names[] = {
+		"SUCCESS", "ERR_FAILED", "ERR_NOT_SUPPORTED", "ERR_INVALID_PARAM",
+		"ERR_DENIED", "ERR_INVALID_ADDRESS", "ERR_ALREADY_AVAILABLE",
+		"ERR_ALREADY_STARTED", "ERR_ALREADY_STOPPED",
+	};
+	return e <= 0 && e >= -8 ? names[-e] : "?";
+}
+
 #endif /* GUEST_SBI_H */
