@@ -41,6 +41,8 @@
  *   HARNESS_EQ(got, want)             equal as uint64_t; prints both
  *   HARNESS_EQ_NAMED(what, got, want) the same, with a name for the value
  *   harness_fail(fmt, ...)            a failure found by the test's own code
+ *   harness_pass()                    ... and a check it found to hold
+ *   harness_fatal(fmt, ...)           a failure the test cannot go on after
  *
  * All of them are expressions whose value is true if the check passed, so
  * a test can write "if (!HARNESS_CHECK(p != NULL)) return;".  The
@@ -48,8 +50,9 @@
  *
  * main() ends with "return harness_done();".
  *
- * Everything here is static (one copy per test program, which is one .c
- * file plus the Umbra sources it tests), so nothing needs linking.
+ * Everything here but the stand-ins is static (one copy per test program,
+ * which is one .c file plus the Umbra sources it tests); the stand-ins
+ * define Umbra's own names, once, in the test that asks for them.
  */
 #ifndef UMBRA_HARNESS_H
 #define UMBRA_HARNESS_H
