@@ -33,8 +33,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "../lib/guest.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "../lib/fdt.h"
+#include "../lib/virtio_mmio.h"
 
 #define UART      0x10000000UL
 #define PLIC      0x0c000000UL
@@ -126,60 +126,10 @@ static const char *fault_str(long c)
 	return s;
 }
 
-/* ---- The device tree: the virtio-mmio transports ------------------------------ */
+/* ---- The device tree: the virtio-mmio transports (lib/fdt.h finds them) ------ */
 
 static unsigned long vio_base[16];
 static unsigned vio_n;
-
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* Every node with compatible "virtio,mmio": its first reg address (2 cells). */
-static void find_virtio(void)
-{
-	const uint8_t *fdt = (const uint8_t *)boot_dtb;
-	if (!fdt || be32(fdt) != 0xd00dfeed)
-		return;
-	const uint8_t *p = fdt + be32(fdt + 8);
-	const char *strs = (const char *)fdt + be32(fdt + 12);
-	int is_vio = 0;
-	unsigned long reg = 0;
-
-	for (;;) {
-		uint32_t tok = be32(p);
-		p += 4;
-		if (tok == 1) {
-			unsigned n = strlen((const char *)p);
-			is_vio = 0;
-			reg = 0;
-			p += (n + 4) & ~3u;
-		} else if (tok == 2) {
-			is_vio = 0;
-		} else if (tok == 3) {
-			uint32_t len = be32(p);
-			const char *name = strs + be32(p + 4);
-			const char *val = (const char *)p + 8;
-			if (!strcmp(name, "compatible")) {
-				for (uint32_t i = 0; i < len; i += strlen(val + i) + 1)
-					if (!strcmp(val + i, "virtio,mmio"))
-						is_vio = 1;
-			} else if (!strcmp(name, "reg") && len >= 8) {
-				reg = (unsigned long)be32(val) << 32 | be32(val + 4);
-			}
-			if (is_vio && reg && vio_n < ARRAY_SIZE(vio_base)) {
-				vio_base[vio_n++] = reg;
-				is_vio = 0;
-			}
-			p += 8 + ((len + 3) & ~3u);
-		} else if (tok == 4) {
-		} else {
-			return;
-		}
-	}
-}
 
 /* ---- UART --------------------------------------------------------------------------- */
 
@@ -405,6 +355,19 @@ static const char *runs_end(struct runs *r)
 	return r->buf;
 }
 
+/* Every source's priority below nsrc after writing all ones to it (then 0
+ * again), as runs in rs. */
+static const char *prio_runs(struct runs *rs, unsigned nsrc)
+{
+	*rs = (struct runs){ .start = -1 };
+	for (unsigned s = 0; s < nsrc; s++) {
+		w32(P_PRIO(s), 0xffffffff);
+		runs_add(rs, s, r32(P_PRIO(s)));
+		w32(P_PRIO(s), 0);
+	}
+	return runs_end(rs);
+}
+
 static void test_plic(void)
 {
 	unsigned long v;
@@ -415,13 +378,7 @@ static void test_plic(void)
 	uint32_t th0 = r32(P_THRESH(0)), th1 = r32(P_THRESH(1));
 
 	/* Priorities: WARL, sources 1..95 exist (riscv,ndev = 95). */
-	rs = (struct runs){ .start = -1 };
-	for (unsigned s = 0; s < 1024; s++) {
-		w32(P_PRIO(s), 0xffffffff);
-		runs_add(&rs, s, r32(P_PRIO(s)));
-		w32(P_PRIO(s), 0);
-	}
-	cprintf("priority after writing 0xffffffff, by source:%s\n", runs_end(&rs));
+	cprintf("priority after writing 0xffffffff, by source:%s\n", prio_runs(&rs, 1024));
 	check(!strcmp(rs.buf, " 0-0:0x0 1-95:0x7 96-1023:0x0"),
 	      "priorities: 3 bits for sources 1-95, source 0 and 96-1023 hardwired 0");
 
@@ -580,32 +537,14 @@ static void test_plic(void)
 		plic_s_complete(c);
 	w32(P_THRESH(1), th1);
 	w32(P_THRESH(0), th0);
-	rs = (struct runs){ .start = -1 };
-	for (unsigned s = 0; s < 128; s++) {
-		w32(P_PRIO(s), 0xffffffff);
-		runs_add(&rs, s, r32(P_PRIO(s)));
-		w32(P_PRIO(s), 0);
-	}
-	cprintf("after the attack, priorities:%s\n", runs_end(&rs));
+	cprintf("after the attack, priorities:%s\n", prio_runs(&rs, 128));
 	check(!strcmp(rs.buf, " 0-0:0x0 1-95:0x7 96-127:0x0"), "priorities still WARL");
 	check(!(csr_read(CSR_SIP) & SIP_SEIP), "no S external interrupt left pending");
 }
 
 /* ---- virtio-mmio ------------------------------------------------------------------------- */
 
-#define V_MAGIC    0x000
-#define V_VERSION  0x004
-#define V_DEVID    0x008
-#define V_VENDOR   0x00c
-#define V_DFEAT    0x010
-#define V_DFEATSEL 0x014
-#define V_QSEL     0x030
-#define V_QNUMMAX  0x034
-#define V_QREADY   0x044
-#define V_NOTIFY   0x050
-#define V_ISTATUS  0x060
-#define V_STATUS   0x070
-#define V_CFGGEN   0x0fc
+/* (The registers: lib/virtio_mmio.h.) */
 
 /*
  * A live device (DeviceID != 0), only on one of the machines here: these
@@ -635,7 +574,7 @@ static void virtio_quiet_checks(unsigned long b)
 	w32(b + V_MAGIC, 0);
 	w32(b + V_VERSION, 0);
 	w32(b + V_DEVID, 0);
-	if (r32(b + V_MAGIC) != 0x74726976 || r32(b + V_VERSION) != 2 || r32(b + V_DEVID) != id)
+	if (r32(b + V_MAGIC) != VIRTIO_MMIO_MAGIC || r32(b + V_VERSION) != 2 || r32(b + V_DEVID) != id)
 		check(0, "virtio@0x%lx: read-only registers ignore writes", b);
 	if (r32(b + V_CFGGEN) != r32(b + V_CFGGEN))
 		check(0, "virtio@0x%lx: ConfigGeneration stable", b);
@@ -647,12 +586,12 @@ static void virtio_quiet_checks(unsigned long b)
 static void test_virtio(void)
 {
 	cprintf("-- virtio-mmio transports in the device tree\n");
-	find_virtio();
+	vio_n = fdt_compatible(boot_dtb, "virtio,mmio", vio_base, ARRAY_SIZE(vio_base));
 	int ok = vio_n > 0;
 	for (unsigned i = 0; i < vio_n; i++) {
 		unsigned long b = vio_base[i];
 		ok &= b >= VIRTIO0 && b < VIRTIO0 + VIRTIO_N * 0x1000 && !(b & 0xfff);
-		ok &= r32(b + V_MAGIC) == 0x74726976 && r32(b + V_VERSION) == 2;
+		ok &= r32(b + V_MAGIC) == VIRTIO_MMIO_MAGIC && r32(b + V_VERSION) == 2;
 	}
 	cprintf("every transport: at 0x10001000 + n*0x1000, MagicValue 0x74726976, Version 2: %s\n",
 		ok ? "yes" : "no");
@@ -706,7 +645,7 @@ static void test_virtio(void)
 	ok = 1;
 	for (unsigned i = 0; i < vio_n; i++) {
 		unsigned long b = vio_base[i];
-		ok &= r32(b + V_MAGIC) == 0x74726976 && r32(b + V_VERSION) == 2 &&
+		ok &= r32(b + V_MAGIC) == VIRTIO_MMIO_MAGIC && r32(b + V_VERSION) == 2 &&
 		      r32(b + V_STATUS) == 0 && r32(b + V_ISTATUS) == 0;
 	}
 	cprintf("after the attack and a reset, every transport: magic, version, Status 0, "

@@ -55,7 +55,7 @@
  */
 #include <stdio.h>
 #include "../lib/pt.h"
-#include "fdt_ram.h"
+#include "../lib/fdt.h"
 
 #define SBI_IMPL_UMBRA 0x554d4252UL	/* "UMBR" */
 
@@ -698,18 +698,26 @@ static void test_self(void)
 }
 
 /* ---- Changes without sfence.vma ---------------------------------------------------------------- */
-static int one_of(unsigned long v, unsigned long a, unsigned long b)
-{
-	return v == a || v == b;
-}
-
 TRAP_FN(ld_quiet, "ld a0, 0(a0)");
+
+/*
+ * After a change of a PTE and before (all of) its fence, an access through
+ * va (fn: ld_quiet or pt_amo, nothing printed) may use the old translation
+ * or the new one: it must give the value a or b, or (if cause is not 0)
+ * fault with that cause.  Checked, named 'what'.
+ */
+static int unfenced(const char *what, trap_fn fn, unsigned long va, unsigned long a,
+		    unsigned long b, unsigned long cause)
+{
+	struct trap_record t;
+	unsigned long v = expect_trap(fn, va, &t) ? ~0UL : t.ret;
+
+	return check(v == a || v == b || (cause && t.taken && t.scause == cause), "%s", what);
+}
 
 static void test_nosfence(void)
 {
 	unsigned long va = VA_NOSF, *s;
-	struct trap_record t;
-	unsigned long v;
 	unsigned long w1 = pat64(1, 0), w2 = pat64(2, 0);
 
 	cprintf("-- %s: changes without sfence.vma (old or new until the fence, new after it)\n",
@@ -718,30 +726,26 @@ static void test_nosfence(void)
 	s = leaf(va, (unsigned long)pat[1], 0, KRWX);
 	expect_ok("mapped to pattern page 1", A_LD, va, 0, 1, w1);
 	*s = pt_pte((unsigned long)pat[2], KRWX);
-	v = expect_trap(ld_quiet, va, &t) ? ~0UL : t.ret;
-	check(one_of(v, w1, w2), "remapped, no fence: the old or the new page");
+	unfenced("remapped, no fence: the old or the new page", ld_quiet, va, w1, w2, 0);
 	pt_sfence_va(va);
 	expect_ok("remapped to pattern page 2, fenced", A_LD, va, 0, 1, w2);
 	/* Unmap. */
 	*s = 0;
-	v = expect_trap(ld_quiet, va, &t) ? ~0UL : t.ret;
-	check(v == w2 || (t.taken && t.scause == CAUSE_LOAD_PAGE_FAULT),
-	      "unmapped, no fence: the old page or a page fault");
+	unfenced("unmapped, no fence: the old page or a page fault", ld_quiet, va, w2, w2,
+		 CAUSE_LOAD_PAGE_FAULT);
 	pt_sfence_va(va);
 	expect_fault("unmapped, fenced", A_LD, va, CAUSE_LOAD_PAGE_FAULT, NO_ALT, 0);
 	/* Map again without a fence: a page fault or the page, either is allowed. */
 	*s = pt_pte((unsigned long)pat[1], KRWX);
-	v = expect_trap(ld_quiet, va, &t) ? ~0UL : t.ret;
-	check(v == w1 || (t.taken && t.scause == CAUSE_LOAD_PAGE_FAULT),
-	      "mapped again, no fence: a page fault or the page");
+	unfenced("mapped again, no fence: a page fault or the page", ld_quiet, va, w1, w1,
+		 CAUSE_LOAD_PAGE_FAULT);
 	pt_sfence_va(va);
 	expect_ok("mapped again, fenced", A_LD, va, 0, 1, w1);
 	/* Permission downgrade: RW -> R. */
 	expect_ok("RW page: AMO", A_AMO, va, 0, 1, w1);
 	*s = pt_pte((unsigned long)pat[1], PTE_V | PTE_R | PTE_A | PTE_D);
-	v = expect_trap(pt_amo, va, &t) ? ~0UL : t.ret;
-	check(v == w1 || (t.taken && t.scause == CAUSE_STORE_PAGE_FAULT),
-	      "made read-only, no fence: the AMO works or faults");
+	unfenced("made read-only, no fence: the AMO works or faults", pt_amo, va, w1, w1,
+		 CAUSE_STORE_PAGE_FAULT);
 	pt_sfence_va(va);
 	expect_fault("made read-only, fenced", A_AMO, va, CAUSE_STORE_PAGE_FAULT, NO_ALT, 0);
 	/* Clear D: after the fence a store sets it again. */
@@ -779,9 +783,8 @@ static void test_nosfence(void)
 	expect_ok("global: pattern page 6", A_LD, va + 0x1000, 0, 1, pat64(6, 0));
 	*s = pt_pte((unsigned long)pat[7], KRWX | PTE_G);
 	pt_sfence_asid(0);
-	v = expect_trap(ld_quiet, va + 0x1000, &t) ? ~0UL : t.ret;
-	check(one_of(v, pat64(6, 0), pat64(7, 0)),
-	      "global remapped, ASID fence: the old or the new page");
+	unfenced("global remapped, ASID fence: the old or the new page", ld_quiet, va + 0x1000,
+		 pat64(6, 0), pat64(7, 0), 0);
 	pt_sfence_va(va + 0x1000);
 	expect_ok("global remapped, va fence: page 7", A_LD, va + 0x1000, 0, 1, pat64(7, 0));
 	unmap(s);
@@ -790,17 +793,15 @@ static void test_nosfence(void)
 /* ---- The PTE storm ---------------------------------------------------------------------------- */
 static uint64_t rng = 0x9e3779b97f4a7c15UL;
 
+/* The storm's random numbers: lib's xorshift64* (guest.h) on rng. */
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dUL;
+	return rand_next(&rng);
 }
 
 static unsigned rndn(unsigned n)
 {
-	return (unsigned)((rnd() >> 33) % n);
+	return rand_below(&rng, n);
 }
 
 static uint64_t hash = 0xcbf29ce484222325UL;

@@ -44,18 +44,7 @@ struct space {
 };
 static struct space as[NAS];
 
-static uint64_t rng = 0x243f6a8885a308d3UL;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dUL;
-}
-static unsigned rndn(unsigned n)
-{
-	return (unsigned)((rnd() >> 33) % n);
-}
+static uint64_t rng = 0x243f6a8885a308d3UL;	/* rand_next()'s state (guest.h) */
 
 static unsigned long data_word(unsigned d, unsigned long off)
 {
@@ -125,7 +114,7 @@ static unsigned long touches, wrong, faults;
 /* Load page j of region r in the running space s, from S or U; check it. */
 static void touch(struct space *s, unsigned r, unsigned j, int user)
 {
-	unsigned long off = 8 * rndn(512);
+	unsigned long off = 8 * rand_below(&rng, 512);
 	unsigned long va = region_va(s, r, j) + off;
 	unsigned long want = data_word(data_page(s, j), off);
 	struct trap_record t;
@@ -197,7 +186,7 @@ int main(void)
 			struct space *s = &as[(n * 17 + round * 5) % NAS];
 			run_in(s);
 			for (int i = 0; i < 150; i++)
-				touch(s, rndn(REGIONS), rndn(512), s->user && i % 25 == 0);
+				touch(s, rand_below(&rng, REGIONS), rand_below(&rng, 512), s->user && i % 25 == 0);
 		}
 	}
 	report("rounds over 40 address spaces");
@@ -208,7 +197,7 @@ int main(void)
 		for (int k = 0; k < 12; k++) {
 			struct space *s = &as[k];
 			run_in(s);
-			touch(s, (r * 2 + (unsigned)k) % REGIONS, rndn(512), 0);
+			touch(s, (r * 2 + (unsigned)k) % REGIONS, rand_below(&rng, 512), 0);
 		}
 	}
 	report("12 spaces, 1536 new regions each, interleaved");
@@ -224,14 +213,14 @@ int main(void)
 		struct space *s = &as[(n * 13) % NAS];
 		run_in(s);
 		for (int i = 0; i < 200; i++)
-			touch(s, rndn(REGIONS), rndn(512), 0);
+			touch(s, rand_below(&rng, REGIONS), rand_below(&rng, 512), 0);
 	}
 	/* Space 0 remaps itself while it runs, fenced by va. */
 	run_in(&as[0]);
 	as[0].shift += 3;
 	fill_l0(&as[0]);
 	for (int i = 0; i < 100; i++) {
-		unsigned r = rndn(REGIONS), j = rndn(512);
+		unsigned r = rand_below(&rng, REGIONS), j = rand_below(&rng, 512);
 		pt_sfence_va(region_va(&as[0], r, j));
 		touch(&as[0], r, j, 0);
 	}
@@ -248,15 +237,15 @@ int main(void)
 		pt_sfence_asid(s->asid);
 		run_in(s);
 		for (int i = 0; i < 150; i++)
-			touch(s, rndn(REGIONS), rndn(512), s->user && i % 30 == 0);
+			touch(s, rand_below(&rng, REGIONS), rand_below(&rng, 512), s->user && i % 30 == 0);
 	}
 	report("root pages reused for the other format");
 
 	/* 4. Sv39 <-> Sv48 ping-pong, a new region each time. */
 	for (int i = 0; i < 3000; i++) {
-		struct space *s = &as[i % 2 ? 2 * rndn(NAS / 2) + 1 : 2 * rndn(NAS / 2)];
+		struct space *s = &as[i % 2 ? 2 * rand_below(&rng, NAS / 2) + 1 : 2 * rand_below(&rng, NAS / 2)];
 		run_in(s);
-		touch(s, rndn(REGIONS), rndn(512), 0);
+		touch(s, rand_below(&rng, REGIONS), rand_below(&rng, 512), 0);
 	}
 	report("Sv39 <-> Sv48 ping-pong");
 

@@ -37,8 +37,7 @@
 #include <stdio.h>
 #include "../lib/guest.h"
 #include "../lib/pt.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "../lib/fdt.h"
 
 #define SBI_IMPL_OPENSBI 1
 
@@ -46,33 +45,20 @@
 static int strict;
 
 /* A check only made when 'strict', printed only when it fails. */
-#define strict_check(cond, ...) do {				\
-		if (strict && !(cond))				\
-			check(0, __VA_ARGS__);			\
-	} while (0)
-
-static const char *err_name(long e)
-{
-	static const char *names[] = {
-		"SUCCESS", "ERR_FAILED", "ERR_NOT_SUPPORTED", "ERR_INVALID_PARAM",
-		"ERR_DENIED", "ERR_INVALID_ADDRESS", "ERR_ALREADY_AVAILABLE",
-		"ERR_ALREADY_STARTED", "ERR_ALREADY_STOPPED",
-	};
-	return e <= 0 && e >= -8 ? names[-e] : "?";
-}
+#define strict_check(cond, ...) check_if(strict, cond, __VA_ARGS__)
 
 /* Print the error of a call and check it is 'want'. */
 static int expect_err(const char *what, struct sbiret r, long want)
 {
-	cprintf("%-52s error=%ld (%s)\n", what, r.error, err_name(r.error));
-	return check(r.error == want, "%s: %s", what, err_name(want));
+	cprintf("%-52s error=%ld (%s)\n", what, r.error, sbi_err_name(r.error));
+	return check(r.error == want, "%s: %s", what, sbi_err_name(want));
 }
 
 /* The error must be one of two the spec allows; print which two, not which one. */
 static int expect_either(const char *what, struct sbiret r, long a, long b)
 {
-	cprintf("%-52s %s or %s\n", what, err_name(a), err_name(b));
-	if (check(r.error == a || r.error == b, "%s: %s or %s", what, err_name(a), err_name(b)))
+	cprintf("%-52s %s or %s\n", what, sbi_err_name(a), sbi_err_name(b));
+	if (check(r.error == a || r.error == b, "%s: %s or %s", what, sbi_err_name(a), sbi_err_name(b)))
 		return 1;
 	cprintf("  got %ld\n", r.error);
 	return 0;
@@ -82,52 +68,14 @@ static int expect_either(const char *what, struct sbiret r, long a, long b)
 
 static unsigned long ram_base = 0x80000000UL, ram_end = 0x88000000UL;
 
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* The first (address, size) of the first /memory node (2 address and 2 size cells). */
+/* The first /memory range of the device tree (lib/fdt.h), if it has one. */
 static void find_ram(void)
 {
-	const uint8_t *fdt = (const uint8_t *)boot_dtb;
-	if (!fdt || be32(fdt) != 0xd00dfeed)
-		return;
-	const uint8_t *p = fdt + be32(fdt + 8);
-	const char *strs = (const char *)fdt + be32(fdt + 12);
-	int depth = 0, in_mem = 0;
+	unsigned long base, size;
 
-	for (;;) {
-		uint32_t tok = be32(p);
-		p += 4;
-		if (tok == 1) {			/* FDT_BEGIN_NODE */
-			const char *name = (const char *)p;
-			unsigned n = 0;
-			while (name[n])
-				n++;
-			depth++;
-			in_mem = depth == 2 && n >= 6 && !__builtin_memcmp(name, "memory", 6);
-			p += (n + 4) & ~3u;
-		} else if (tok == 2) {		/* FDT_END_NODE */
-			depth--;
-			in_mem = 0;
-		} else if (tok == 3) {		/* FDT_PROP */
-			uint32_t len = be32(p), nameoff = be32(p + 4);
-			const uint8_t *val = p + 8;
-			const char *pn = strs + nameoff;
-			if (in_mem && len >= 16 && pn[0] == 'r' && pn[1] == 'e' && pn[2] == 'g' && !pn[3]) {
-				unsigned long base = (unsigned long)be32(val) << 32 | be32(val + 4);
-				unsigned long size = (unsigned long)be32(val + 8) << 32 | be32(val + 12);
-				ram_base = base;
-				ram_end = base + size;
-				return;
-			}
-			p += 8 + ((len + 3) & ~3u);
-		} else if (tok == 4) {		/* FDT_NOP */
-		} else {
-			return;			/* FDT_END or garbage */
-		}
+	if (fdt_ram(boot_dtb, &base, &size)) {
+		ram_base = base;
+		ram_end = base + size;
 	}
 }
 
@@ -282,8 +230,8 @@ static int expect_spec(const char *what, struct sbiret r, long want, long osbi)
 {
 	int ok = strict ? r.error == want : r.error == want || r.error == osbi;
 
-	cprintf("%-52s spec: %s\n", what, err_name(want));
-	if (check(ok, "%s: %s (OpenSBI 1.5.1: %s)", what, err_name(want), err_name(osbi)))
+	cprintf("%-52s spec: %s\n", what, sbi_err_name(want));
+	if (check(ok, "%s: %s (OpenSBI 1.5.1: %s)", what, sbi_err_name(want), sbi_err_name(osbi)))
 		return 1;
 	cprintf("  got %ld\n", r.error);
 	return 0;
@@ -839,7 +787,7 @@ static void test_hsm(void)
 	pt_switch(0);
 
 	cprintf("hart_suspend(non-retentive, valid resume_addr):    %s\n",
-		ret == NR_RESUMED ? "resumed at resume_addr" : err_name(ret));
+		ret == NR_RESUMED ? "resumed at resume_addr" : sbi_err_name(ret));
 	if (check(ret == NR_RESUMED, "non-retentive suspend resumes at resume_addr")) {
 		cprintf("  at resume_addr: a0 = %s, a1 = 0x%lx, satp = 0x%lx, sstatus.SIE = %lu\n",
 			nr_seen.a0 == boot_hartid ? "hartid" : "?", nr_seen.a1, nr_seen.satp,
@@ -1131,23 +1079,26 @@ static const struct {
  * reading it must be an illegal instruction (on a hart without H, and in
  * VS-mode, where it is made one); an ebreak must reach our stvec.
  */
+/* csrr of a hypervisor CSR (read by fn) must be an illegal instruction. */
+static int hypervisor_csr_illegal(trap_fn fn, const char *csr, const char *after)
+{
+	struct trap_record t;
+
+	expect_trap(fn, 0, &t);
+	if (!t.taken)
+		cprintf("ESCAPE: runs with hypervisor privilege (csrr %s = 0x%lx) after %s\n",
+			csr, t.ret, after);
+	return check(t.taken && t.scause == CAUSE_ILLEGAL_INSTRUCTION,
+		     "after %s: csrr %s is an illegal instruction", after, csr);
+}
+
 static int escape_checks(const char *after)
 {
 	struct trap_record t;
 	int ok = 1;
 
-	expect_trap(read_hgatp, 0, &t);
-	if (!t.taken)
-		cprintf("ESCAPE: runs with hypervisor privilege (csrr hgatp = 0x%lx) after %s\n",
-			t.ret, after);
-	ok &= check(t.taken && t.scause == CAUSE_ILLEGAL_INSTRUCTION,
-		    "after %s: csrr hgatp is an illegal instruction", after);
-	expect_trap(read_hstatus, 0, &t);
-	if (!t.taken)
-		cprintf("ESCAPE: runs with hypervisor privilege (csrr hstatus = 0x%lx) after %s\n",
-			t.ret, after);
-	ok &= check(t.taken && t.scause == CAUSE_ILLEGAL_INSTRUCTION,
-		    "after %s: csrr hstatus is an illegal instruction", after);
+	ok &= hypervisor_csr_illegal(read_hgatp, "hgatp", after);
+	ok &= hypervisor_csr_illegal(read_hstatus, "hstatus", after);
 	expect_trap(do_ebreak, 0, &t);
 	ok &= check(t.taken && t.scause == CAUSE_BREAKPOINT && t.sepc == (unsigned long)do_ebreak,
 		    "after %s: ebreak arrives at our stvec", after);

@@ -31,7 +31,7 @@
  */
 #include <stdio.h>
 #include "../lib/pt.h"
-#include "../hostile_paging/fdt_ram.h"
+#include "../lib/fdt.h"
 
 #define SOFT_IRQ  (CAUSE_INTERRUPT | IRQ_S_SOFT)
 #define TIMER_IRQ (CAUSE_INTERRUPT | IRQ_S_TIMER)

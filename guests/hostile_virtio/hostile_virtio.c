@@ -41,8 +41,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "../lib/guest.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "../lib/fdt.h"
+#include "../lib/virtio_mmio.h"
 
 /* ---- What the disk test knows -------------------------------------------------------
  * Legitimate writes: sector LEGIT_A (2 sectors, one descriptor), LEGIT_B
@@ -58,27 +58,7 @@ static inline uint8_t legit_byte(unsigned long s, unsigned i)
 	return (uint8_t)(s * 13 + i * 7 + 0x5a);
 }
 
-/* ---- virtio-mmio registers (4.2.2) ------------------------------------------------------ */
-#define V_MAGIC     0x000
-#define V_VERSION   0x004
-#define V_DEVID     0x008
-#define V_DFEAT     0x010
-#define V_DFEATSEL  0x014
-#define V_DRFEAT    0x020
-#define V_DRFEATSEL 0x024
-#define V_QSEL      0x030
-#define V_QNUMMAX   0x034
-#define V_QNUM      0x038
-#define V_QREADY    0x044
-#define V_NOTIFY    0x050
-#define V_ISTATUS   0x060
-#define V_IACK      0x064
-#define V_STATUS    0x070
-#define V_QDESC     0x080
-#define V_QDRIVER   0x090
-#define V_QDEVICE   0x0a0
-#define V_CONFIG    0x100
-
+/* ---- virtio (registers: lib/virtio_mmio.h) ------------------------------------------------- */
 #define S_ACK         1u
 #define S_DRIVER      2u
 #define S_DRIVER_OK   4u
@@ -121,10 +101,7 @@ static unsigned long ram_base = 0x80000000UL, ram_end = 0x88000000UL;
 static int strict;
 
 /* A check only made when 'strict', printed only when it fails. */
-#define strict_check(cond, ...) do {				\
-		if (strict && !(cond))				\
-			check(0, __VA_ARGS__);			\
-	} while (0)
+#define strict_check(cond, ...) check_if(strict, cond, __VA_ARGS__)
 
 static inline uint32_t rr(unsigned off) { return *(volatile uint32_t *)(dev + off); }
 static inline void wreg(unsigned off, uint32_t v) { *(volatile uint32_t *)(dev + off) = v; }
@@ -147,6 +124,8 @@ static uint8_t ring_pages[3][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 #define DESC_PAGE  ring_pages[0]
 #define AVAIL_PAGE ring_pages[1]
 #define USED_PAGE  ring_pages[2]
+/* queue_setup's last three arguments, the rings where they belong. */
+#define RINGS (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE
 
 static struct desc *desc_tab = (struct desc *)ring_pages[0];	/* where set_desc writes */
 static unsigned qnum;
@@ -212,67 +191,20 @@ static int guards_ok(void)
 	       all(USED_PAGE + 6 + 8 * QMAXN, GUARD, PAGE_SIZE - 6 - 8 * QMAXN);
 }
 
-/* ---- The device tree ---------------------------------------------------------------------- */
+/* ---- The device tree (lib/fdt.h) --------------------------------------------------------------- */
 
 static unsigned long vio_base[16];
 static unsigned vio_n;
 
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* The virtio-mmio transports and the first /memory range. */
 static void scan_dt(void)
 {
-	const uint8_t *fdt = (const uint8_t *)boot_dtb;
-	if (!fdt || be32(fdt) != 0xd00dfeed)
-		return;
-	const uint8_t *p = fdt + be32(fdt + 8);
-	const char *strs = (const char *)fdt + be32(fdt + 12);
-	int is_vio = 0, is_mem = 0, depth = 0, mem_done = 0;
-	unsigned long reg = 0;
+	unsigned long base, size;
 
-	for (;;) {
-		uint32_t tok = be32(p);
-		p += 4;
-		if (tok == 1) {
-			const char *name = (const char *)p;
-			unsigned n = strlen(name);
-			depth++;
-			is_vio = 0;
-			reg = 0;
-			is_mem = depth == 2 && !strncmp(name, "memory", 6);
-			p += (n + 4) & ~3u;
-		} else if (tok == 2) {
-			depth--;
-			is_vio = is_mem = 0;
-		} else if (tok == 3) {
-			uint32_t len = be32(p);
-			const char *name = strs + be32(p + 4);
-			const char *val = (const char *)p + 8;
-			if (!strcmp(name, "compatible")) {
-				for (uint32_t i = 0; i < len; i += strlen(val + i) + 1)
-					if (!strcmp(val + i, "virtio,mmio"))
-						is_vio = 1;
-			} else if (!strcmp(name, "reg") && len >= 8) {
-				reg = (unsigned long)be32(val) << 32 | be32(val + 4);
-				if (is_mem && !mem_done && len >= 16) {
-					ram_base = reg;
-					ram_end = reg + ((unsigned long)be32(val + 8) << 32 | be32(val + 12));
-					mem_done = 1;
-				}
-			}
-			if (is_vio && reg && vio_n < ARRAY_SIZE(vio_base)) {
-				vio_base[vio_n++] = reg;
-				is_vio = 0;
-			}
-			p += 8 + ((len + 3) & ~3u);
-		} else if (tok == 4) {
-		} else {
-			return;
-		}
+	vio_n = fdt_compatible(boot_dtb, "virtio,mmio", vio_base, ARRAY_SIZE(vio_base));
+	if (fdt_ram(boot_dtb, &base, &size)) {
+		ram_base = base;
+		ram_end = base + size;
 	}
 }
 
@@ -309,10 +241,11 @@ static uint32_t negotiate(uint64_t feats)
 	return rr(V_STATUS);
 }
 
-/* Queue 0 with 'num' entries at the given rings (4.2.3.2). */
-static void queue_setup(unsigned num, unsigned long d, unsigned long a, unsigned long u)
+/* Queue qi with 'num' entries at the given rings (4.2.3.2). */
+static void queue_setup(unsigned qi, unsigned num, unsigned long d, unsigned long a,
+			unsigned long u)
 {
-	wreg(V_QSEL, 0);
+	wreg(V_QSEL, qi);
 	wreg(V_QNUM, num);
 	wreg(V_QDESC, (uint32_t)d);
 	wreg(V_QDESC + 4, (uint32_t)(d >> 32));
@@ -340,12 +273,17 @@ static int dev_up(unsigned num, uint64_t feats)
 	rings_clear();
 	if (!(negotiate(feats) & S_FEATURES_OK))
 		return -1;
-	queue_setup(num, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE,
-		    (unsigned long)USED_PAGE);
+	queue_setup(0, num, RINGS);
 	if (rr(V_QREADY) != 1)
 		return -2;
 	wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	return rr(V_STATUS) & (S_NEEDS_RESET | S_FAILED) ? -3 : 0;
+}
+
+/* The device up the usual way: queue 0 of QN entries, VERSION_1 alone. */
+static int blk_up(void)
+{
+	return dev_up(QN, 1ull << F_VERSION1);
 }
 
 /* What became of a request. */
@@ -356,15 +294,24 @@ struct result {
 	uint8_t status;
 };
 
-/* Make descriptor 'head' available and notify; wait (bounded) for the device. */
-static struct result kick(uint16_t head, unsigned long ms)
-{
-	struct result r = { NOTHING, 0, 0, 0xff };
+/* A request the device never saw (it did not even come up). */
+#define NOT_MADE ((struct result){ NOTHING, 0, 0, 0xff })
 
+/* Make descriptor 'head' available (no notification). */
+static void avail_put(uint16_t head)
+{
 	*avail_ring(avail_idx % (qnum ? qnum : 1)) = head;
 	fence_all();
 	*avail_idx_p() = ++avail_idx;
 	fence_all();
+}
+
+/* Make descriptor 'head' available and notify; wait (bounded) for the device. */
+static struct result kick(uint16_t head, unsigned long ms)
+{
+	struct result r = NOT_MADE;
+
+	avail_put(head);
 	wreg(V_NOTIFY, 0);
 	unsigned long end = deadline_ms(ms);
 	for (;;) {
@@ -402,17 +349,28 @@ static void set_hdr(uint32_t type, uint64_t sector)
 	A.status[0] = 0xff;
 }
 
+/*
+ * A request as a driver lays it out, in descriptors 0-2: the header for
+ * (type, sector), the data buffer (addr, len; device-writable unless the
+ * request writes the disk or flushes), the status byte.  The attacks
+ * start from this and change what they attack.
+ */
+static void req_layout(uint32_t type, uint64_t sector, unsigned long addr, uint32_t len)
+{
+	int in = type != BLK_T_OUT && type != BLK_T_FLUSH;
+
+	set_hdr(type, sector);
+	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
+	set_desc(1, addr, len, D_NEXT | (in ? D_WRITE : 0), 2);
+	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+}
+
 /* A plain request: header, one data buffer (none if len = 0), status. */
 static struct result blk_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
 {
-	int in = type != BLK_T_OUT && type != BLK_T_FLUSH;
-	unsigned i = 0;
-
-	set_hdr(type, sector);
-	set_desc(i, (unsigned long)A.hdr, 16, D_NEXT, i + 1), i++;
-	if (len)
-		set_desc(i, (unsigned long)buf, len, D_NEXT | (in ? D_WRITE : 0), i + 1), i++;
-	set_desc(i, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(type, sector, (unsigned long)buf, len);
+	if (!len)	/* no data: the header leads to the status byte */
+		set_desc(1, (unsigned long)A.status, 1, D_WRITE, 0);
 	return kick(0, 1000);
 }
 
@@ -454,7 +412,7 @@ static uint8_t sect_buf[512] __attribute__((aligned(16)));
 /* Read one sector with a fresh, working device (reset first). */
 static int read_sector(unsigned long s, uint8_t *out)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
+	if (blk_up())
 		return -1;
 	memset(A.data, 0, 512);
 	struct result r = blk_req(BLK_T_IN, s, A.data, 512);
@@ -499,7 +457,7 @@ static int legit_write_read(const char *why)
 	int ok = 1;
 	struct result r;
 
-	if (dev_up(QN, 1ull << F_VERSION1)) {
+	if (blk_up()) {
 		check(0, "%s: the device comes up after a reset", why);
 		legit_ok = 0;
 		return 0;
@@ -537,7 +495,7 @@ static void attack(const char *what, struct result (*fn)(void), enum kind kind)
 {
 	guards_set();
 	int run = kind != K_STRICT || strict;
-	struct result r = run ? fn() : (struct result){ NOTHING, 0, 0, 0xff };
+	struct result r = run ? fn() : NOT_MADE;
 	int refused = !(r.out == DONE && r.status == BLK_S_OK);
 	int guards = guards_ok();
 
@@ -566,27 +524,24 @@ static uint8_t *attack_data(void)
 	return A.data;
 }
 
-/* A write of one attack sector to 'sector' whose data descriptor is (addr, len). */
+/* The device up, then a request of descriptors 0-2 (req_layout) whose data
+ * descriptor is (addr, len): for a write, one attack sector's worth. */
+static struct result with_data(uint32_t type, uint64_t sector, unsigned long addr, uint32_t len)
+{
+	if (blk_up())
+		return NOT_MADE;
+	req_layout(type, sector, addr, len);
+	return kick(0, 300);
+}
+
 static struct result write_with_data(uint64_t sector, unsigned long addr, uint32_t len)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_OUT, sector);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, addr, len, D_NEXT, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	return kick(0, 300);
+	return with_data(BLK_T_OUT, sector, addr, len);
 }
 
 static struct result read_with_data(uint64_t sector, unsigned long addr, uint32_t len)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, sector);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, addr, len, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	return kick(0, 300);
+	return with_data(BLK_T_IN, sector, addr, len);
 }
 
 static struct result a_write_nowhere(void) { attack_data(); return write_with_data(50, 0x400000000000UL, 512); }
@@ -627,69 +582,79 @@ static struct result a_write_wrapsect2(void)
 	return write_with_data(~0UL - 0x1fff, (unsigned long)A.data, 0x800000);
 }
 
+/*
+ * The attacks on the layout: each is the usual request (req_layout: a
+ * write of an attack sector, or a read) with one thing changed, given as
+ * a row: CHANGE(d, buffer, len, flags, next) makes descriptor d that, or
+ * NO_CHANGE leaves the descriptors and the row changes the available
+ * head or index instead.
+ */
+enum buf { B_HDR, B_DATA, B_STATUS, B_HDR_END };
+struct layout_attack {
+	uint32_t type;		/* BLK_T_OUT (with attack data) or BLK_T_IN */
+	uint64_t sector;
+	int desc;
+	enum buf buf;
+	uint32_t len;
+	uint16_t flags, next;
+	uint16_t head;		/* the available head */
+	uint16_t avail_idx;	/* if not 0: the available index jumps here first */
+};
+
+static unsigned long buf_addr(enum buf b)
+{
+	switch (b) {
+	case B_HDR:    return (unsigned long)A.hdr;
+	case B_DATA:   return (unsigned long)A.data;
+	case B_STATUS: return (unsigned long)A.status;
+	default:       return (unsigned long)A.hdr + 15;	/* the header's last byte */
+	}
+}
+
+static struct result layout_attack(const struct layout_attack *la)
+{
+	if (blk_up())
+		return NOT_MADE;
+	if (la->type == BLK_T_OUT)
+		attack_data();
+	req_layout(la->type, la->sector, (unsigned long)A.data, 512);
+	if (la->desc >= 0)
+		set_desc((unsigned)la->desc, buf_addr(la->buf), la->len, la->flags, la->next);
+	if (la->avail_idx)
+		avail_idx = la->avail_idx;
+	return kick(la->head, 300);
+}
+
+#define CHANGE(d, b, l, f, n) .desc = (d), .buf = (b), .len = (l), .flags = (f), .next = (n)
+#define NO_CHANGE .desc = -1
+#define LAYOUT_ATTACK(name, t, sect, ...)				\
+	static struct result name(void)					\
+	{								\
+		static const struct layout_attack la = {		\
+			.type = (t), .sector = (sect), __VA_ARGS__	\
+		};							\
+		return layout_attack(&la);				\
+	}
+
 /* Bad lengths and layouts. */
 static struct result a_len_not_512(void) { attack_data(); return write_with_data(50, (unsigned long)A.data, 100); }
-static struct result a_short_header(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 8, D_NEXT, 1);	/* type and reserved only */
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	return kick(0, 300);
-}
-static struct result a_header_writable(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT | D_WRITE, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	return kick(0, 300);
-}
-static struct result a_no_status(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, 0, 0);		/* no status byte */
-	return kick(0, 300);
-}
-static struct result a_header_only(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, 0, 0);
-	return kick(0, 300);
-}
-static struct result a_status_zero_len(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 2);
-	set_desc(2, (unsigned long)A.status, 0, D_WRITE, 0);	/* a writable part of 0 bytes */
-	return kick(0, 300);
-}
+/* type and reserved only */
+LAYOUT_ATTACK(a_short_header, BLK_T_OUT, 50, CHANGE(0, B_HDR, 8, D_NEXT, 1))
+LAYOUT_ATTACK(a_header_writable, BLK_T_IN, 50, CHANGE(0, B_HDR, 16, D_NEXT | D_WRITE, 1))
+/* no status byte */
+LAYOUT_ATTACK(a_no_status, BLK_T_OUT, 50, CHANGE(1, B_DATA, 512, 0, 0))
+LAYOUT_ATTACK(a_header_only, BLK_T_OUT, 50, CHANGE(0, B_HDR, 16, 0, 0))
+/* a writable part of 0 bytes */
+LAYOUT_ATTACK(a_status_zero_len, BLK_T_OUT, 50, CHANGE(2, B_STATUS, 0, D_WRITE, 0))
 /* A read into a buffer that is read-only for the device: it must not be written. */
 static int ro_untouched;
 static struct result a_read_into_ro(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	memset(A.data, 0x77, 512);
-	set_hdr(BLK_T_IN, LEGIT_A);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
+	req_layout(BLK_T_IN, LEGIT_A, (unsigned long)A.data, 512);
 	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 2);	/* no D_WRITE */
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
 	struct result r = kick(0, 300);
 	ro_untouched = all(A.data, 0x77, 512);
 	return r;
@@ -697,71 +662,29 @@ static struct result a_read_into_ro(void)
 /* Readable after writable (2.6.4.2): a write whose status precedes its data. */
 static struct result a_readable_after_writable(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
+	req_layout(BLK_T_OUT, 50, (unsigned long)A.data, 512);
 	set_desc(1, (unsigned long)A.status, 1, D_NEXT | D_WRITE, 2);
 	set_desc(2, (unsigned long)A.data, 512, 0, 0);
 	return kick(0, 300);
 }
 
 /* Chains that loop or leave the table. */
-static struct result a_loop2(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 0);	/* back to 0 */
-	return kick(0, 300);
-}
-static struct result a_loop_self(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 1);	/* itself */
-	return kick(0, 300);
-}
-static struct result a_next_past(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, QN);	/* past the table */
-	return kick(0, 300);
-}
-static struct result a_next_ffff(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 0xffff);
-	return kick(0, 300);
-}
-static struct result a_head_past(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	return kick(QN + 3, 300);	/* an available head that is no descriptor */
-}
+LAYOUT_ATTACK(a_loop2, BLK_T_OUT, 50, CHANGE(1, B_DATA, 512, D_NEXT, 0))		/* back to 0 */
+LAYOUT_ATTACK(a_loop_self, BLK_T_IN, 50, CHANGE(1, B_DATA, 512, D_NEXT | D_WRITE, 1))	/* itself */
+LAYOUT_ATTACK(a_next_past, BLK_T_IN, 50, CHANGE(1, B_DATA, 512, D_NEXT | D_WRITE, QN))	/* past the table */
+LAYOUT_ATTACK(a_next_ffff, BLK_T_IN, 50, CHANGE(0, B_HDR, 16, D_NEXT, 0xffff))
+/* an available head that is no descriptor */
+LAYOUT_ATTACK(a_head_past, BLK_T_IN, 50, NO_CHANGE, .head = QN + 3)
 /* A chain through all N descriptors and back to the first: longer than the queue. */
 static struct result a_chain_longer(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
+	req_layout(BLK_T_OUT, 50, (unsigned long)A.data, 512);
 	for (unsigned i = 1; i < QN; i++)
 		set_desc(i, (unsigned long)A.data, 512, D_NEXT, (i + 1) % QN);
 	return kick(0, 300);
@@ -769,34 +692,23 @@ static struct result a_chain_longer(void)
 /* Exactly N descriptors: header, N-2 data, status.  Legitimate (a read). */
 static struct result a_chain_full(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 0);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
+	if (blk_up())
+		return NOT_MADE;
+	req_layout(BLK_T_IN, 0, (unsigned long)A.data, 512);
 	for (unsigned i = 1; i < QN - 1; i++)
 		set_desc(i, (unsigned long)A.data + 512 * (i - 1), 512, D_NEXT | D_WRITE, i + 1);
 	set_desc(QN - 1, (unsigned long)A.status, 1, D_WRITE, 0);
 	return kick(0, 1000);
 }
 /* The available index runs more than N ahead of the device. */
-static struct result a_avail_jump(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	avail_idx = 1000;
-	return kick(0, 300);
-}
+LAYOUT_ATTACK(a_avail_jump, BLK_T_IN, 50, NO_CHANGE, .avail_idx = 1000)
 
 /* Indirect descriptors, never negotiated here: forbidden (2.6.5.3.1).  A read. */
 static struct desc *ind_tab = (struct desc *)A.spare;
 static struct result a_indirect_unnegotiated(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	set_hdr(BLK_T_IN, LEGIT_A);
 	ind_tab[0] = (struct desc){ (unsigned long)A.hdr, 16, D_NEXT, 1 };
 	ind_tab[1] = (struct desc){ (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2 };
@@ -810,70 +722,56 @@ static struct result queue_attack(unsigned num, unsigned long d, unsigned long a
 {
 	rings_clear();
 	if (!(negotiate(1ull << F_VERSION1) & S_FEATURES_OK))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	queue_setup(num, d, a, u);
+		return NOT_MADE;
+	queue_setup(0, num, d, a, u);
 	wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	/* A read, with the descriptors where the device will look if that is ours. */
 	if (d - (unsigned long)DESC_PAGE < 16 * QMAXN)
 		desc_tab = (struct desc *)d;
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(BLK_T_IN, 50, (unsigned long)A.data, 512);
 	struct result r = kick(0, 300);
 	desc_tab = (struct desc *)DESC_PAGE;
 	return r;
 }
-static struct result a_qnum0(void) { return queue_attack(0, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_qnum3(void) { return queue_attack(3, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_qnum_big(void) { return queue_attack(qmax * 2, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_qnum_huge(void) { return queue_attack(0x10000, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_desc_nowhere(void) { return queue_attack(QN, 0x400000000000UL, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_used_nowhere(void) { return queue_attack(QN, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, 0x400000000000UL); }
-static struct result a_avail_nowhere(void) { return queue_attack(QN, (unsigned long)DESC_PAGE, 0, (unsigned long)USED_PAGE); }
-static struct result a_desc_wrap(void) { return queue_attack(QN, ~0UL - 127, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_used_ram_end(void) { return queue_attack(QN, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, ram_end - 64); }
-static struct result a_desc_misaligned(void) { return queue_attack(QN, (unsigned long)DESC_PAGE + 8, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE); }
-static struct result a_used_misaligned(void) { return queue_attack(QN, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE + 2); }
+/* The usual descriptor table, available and used rings (one changes per attack). */
+#define D0 ((unsigned long)DESC_PAGE)
+#define A0 ((unsigned long)AVAIL_PAGE)
+#define U0 ((unsigned long)USED_PAGE)
+static struct result a_qnum0(void) { return queue_attack(0, RINGS); }
+static struct result a_qnum3(void) { return queue_attack(3, RINGS); }
+static struct result a_qnum_big(void) { return queue_attack(qmax * 2, RINGS); }
+static struct result a_qnum_huge(void) { return queue_attack(0x10000, RINGS); }
+static struct result a_desc_nowhere(void) { return queue_attack(QN, 0x400000000000UL, A0, U0); }
+static struct result a_used_nowhere(void) { return queue_attack(QN, D0, A0, 0x400000000000UL); }
+static struct result a_avail_nowhere(void) { return queue_attack(QN, D0, 0, U0); }
+static struct result a_desc_wrap(void) { return queue_attack(QN, ~0UL - 127, A0, U0); }
+static struct result a_used_ram_end(void) { return queue_attack(QN, D0, A0, ram_end - 64); }
+static struct result a_desc_misaligned(void) { return queue_attack(QN, D0 + 8, A0, U0); }
+static struct result a_used_misaligned(void) { return queue_attack(QN, D0, A0, U0 + 2); }
 
 /* Buffers the device may write that overlap the rings or the header: legal memory. */
 static struct result a_read_into_desc(void) { return read_with_data(LEGIT_A, (unsigned long)DESC_PAGE, 1024); }
 static struct result a_read_into_used(void) { return read_with_data(LEGIT_A, (unsigned long)USED_PAGE, 512); }
-static struct result a_status_in_header(void)
-{
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, LEGIT_A);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.hdr + 15, 1, D_WRITE, 0);
-	return kick(0, 300);
-}
+LAYOUT_ATTACK(a_status_in_header, BLK_T_IN, LEGIT_A, CHANGE(2, B_HDR_END, 1, D_WRITE, 0))
 /* Queue registers rewritten while the queue is ready (4.2.2: the driver MUST NOT). */
 static struct result a_queue_regs_while_ready(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	wreg(V_QNUM, 0x10000);
 	wreg(V_QDESC, 0);
 	wreg(V_QDESC + 4, 0x4000);
 	wreg(V_QDEVICE, 0);
 	wreg(V_QDRIVER + 4, 0xffffffff);
-	set_hdr(BLK_T_IN, LEGIT_A);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(BLK_T_IN, LEGIT_A, (unsigned long)A.data, 512);
 	return kick(0, 300);
 }
 /* QueueReady 1 -> 0 -> 1 with the same rings after a request, then a read. */
 static struct result a_queue_toggle(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
-	set_hdr(BLK_T_IN, LEGIT_A);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	if (blk_up())
+		return NOT_MADE;
+	req_layout(BLK_T_IN, LEGIT_A, (unsigned long)A.data, 512);
 	kick(0, 300);
 	wreg(V_QREADY, 0);
 	rr(V_QREADY);
@@ -883,8 +781,8 @@ static struct result a_queue_toggle(void)
 /* Notifications of queues that do not exist. */
 static struct result a_notify_garbage(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	static const uint32_t q[] = { 1, 2, 0xffff, 0x10000, 0xffffffff };
 	for (unsigned i = 0; i < ARRAY_SIZE(q); i++)
 		wreg(V_NOTIFY, q[i]);
@@ -893,10 +791,7 @@ static struct result a_notify_garbage(void)
 	wreg(V_QREADY, 1);
 	wreg(V_QSEL, 0);
 	wreg(V_IACK, 0xffffffff);
-	set_hdr(BLK_T_IN, LEGIT_A);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(BLK_T_IN, LEGIT_A, (unsigned long)A.data, 512);
 	return kick(0, 300);
 }
 
@@ -909,49 +804,37 @@ static struct result a_no_features_ok(void)
 	wreg(V_STATUS, S_ACK | S_DRIVER);
 	wreg(V_DRFEATSEL, 1);
 	wreg(V_DRFEAT, 1);
-	queue_setup(QN, (unsigned long)DESC_PAGE, (unsigned long)AVAIL_PAGE, (unsigned long)USED_PAGE);
+	queue_setup(0, QN, RINGS);
 	wreg(V_STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
 	/* A read: a device may take this for a legacy driver's sequence. */
-	set_hdr(BLK_T_IN, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT | D_WRITE, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(BLK_T_IN, 50, (unsigned long)A.data, 512);
 	return kick(0, 300);
 }
 
 /* QueueReady dropped with a request made available: it must not run. */
 static struct result a_queue_not_ready(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	wreg(V_QREADY, 0);
 	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
+	req_layout(BLK_T_OUT, 50, (unsigned long)A.data, 512);
 	return kick(0, 300);
 }
 
 /* Reset with a request available but not notified: after the reset it must never run. */
 static struct result a_reset_pending(void)
 {
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	attack_data();
-	set_hdr(BLK_T_OUT, 50);
-	set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-	set_desc(1, (unsigned long)A.data, 512, D_NEXT, 2);
-	set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-	*avail_ring(0) = 0;
-	fence_all();
-	*avail_idx_p() = 1;
-	fence_all();
+	req_layout(BLK_T_OUT, 50, (unsigned long)A.data, 512);
+	avail_put(0);
 	dev_reset();		/* no notify: reset instead */
 	/* Up again with the same (not cleared) rings: a new driver would zero them,
 	 * so do that, and notify: nothing is available. */
-	if (dev_up(QN, 1ull << F_VERSION1))
-		return (struct result){ NOTHING, 0, 0, 0xff };
+	if (blk_up())
+		return NOT_MADE;
 	wreg(V_NOTIFY, 0);
 	unsigned long end = deadline_ms(50);
 	while (rdtime() < end && *used_idx_p() == 0)
@@ -966,7 +849,7 @@ static void test_legit(void)
 	struct result r;
 
 	cprintf("-- legitimate requests\n");
-	check(dev_up(QN, 1ull << F_VERSION1) == 0, "the device comes up");
+	check(blk_up() == 0, "the device comes up");
 	guards_set();
 	fill_legit(A.data, LEGIT_A, 2);
 	r = blk_req(BLK_T_OUT, LEGIT_A, A.data, 1024);
@@ -974,7 +857,7 @@ static void test_legit(void)
 		r.used_len <= 1 ? "0 or 1" : "?");
 	check(r.out == DONE && r.status == BLK_S_OK, "legitimate write: S_OK");
 	/* Three descriptors of 512, 512 and 512 bytes, one request. */
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		fill_legit(A.data, LEGIT_B, 3);
 		set_hdr(BLK_T_OUT, LEGIT_B);
 		set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 5);
@@ -988,14 +871,14 @@ static void test_legit(void)
 		check(r.out == DONE && r.status == BLK_S_OK && r.used_id == 0,
 		      "legitimate scattered write: S_OK, used id = head");
 	}
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		fill_legit(A.data, capacity - 1, 1);
 		r = blk_req(BLK_T_OUT, capacity - 1, A.data, 512);
 		cprintf("write the last sector: %s\n", outcome_str(r));
 		check(r.out == DONE && r.status == BLK_S_OK, "legitimate write of the last sector: S_OK");
 	}
 	/* Read them back, and the whole disk in one 1 MiB descriptor if it is 1 MiB. */
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		memset(A.data, 0, 3 * 512);
 		r = blk_req(BLK_T_IN, LEGIT_B, A.data, 3 * 512);
 		cprintf("read sectors %d-%d: %s, used len %u, data %s\n", LEGIT_B, LEGIT_B + 2,
@@ -1004,7 +887,7 @@ static void test_legit(void)
 		      is_legit(A.data, LEGIT_B, 3),
 		      "read back: S_OK, used length = data + status, the data written");
 	}
-	if (capacity <= sizeof(big) / 512 && dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (capacity <= sizeof(big) / 512 && blk_up() == 0) {
 		memset(big, 0, sizeof(big));
 		r = blk_req(BLK_T_IN, 0, big, capacity * 512);
 		int ok = r.out == DONE && r.status == BLK_S_OK && is_legit(big + 512 * LEGIT_A, LEGIT_A, 2) &&
@@ -1014,14 +897,14 @@ static void test_legit(void)
 			outcome_str(r), ok ? "as written" : "WRONG");
 		check(ok, "whole-disk read: S_OK, the legit sectors as written");
 	}
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		r = a_chain_full();
 		cprintf("read through a chain of all %d descriptors: %s, data %s\n", QN,
 			outcome_str(r), is_legit(A.data + 512 * LEGIT_A, LEGIT_A, 2) ? "as written" : "WRONG");
 		check(r.out == DONE && r.status == BLK_S_OK && is_legit(A.data + 512 * LEGIT_A, LEGIT_A, 2),
 		      "a chain as long as the queue: S_OK");
 	}
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		r = blk_req(0x12345678, 0, A.data, 512);
 		cprintf("request type 0x12345678: %s\n", outcome_str(r));
 		check(r.out == DONE && r.status == BLK_S_UNSUPP, "unknown type: S_UNSUPP");
@@ -1030,7 +913,7 @@ static void test_legit(void)
 		check(r.out == DONE && r.status == BLK_S_OK, "GET_ID: S_OK");
 	}
 	/* The last 512 bytes of RAM are RAM. */
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		uint8_t *tail = (uint8_t *)(ram_end - 512);
 		memset(tail, 0, 512);
 		r = blk_req(BLK_T_IN, LEGIT_A, tail, 512);
@@ -1069,7 +952,7 @@ static void test_legit(void)
 			n, done, good);
 		check(done == n && good == n, "a full queue of requests: all done");
 	}
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		unsigned good = 0;
 		for (unsigned k = 0; k < 40; k++) {
 			memset(A.data, 0, 512);
@@ -1194,16 +1077,7 @@ static void test_console(unsigned long base)
 			check(0, "virtio-console: FEATURES_OK");
 			break;
 		}
-		wreg(V_QSEL, 1);
-		wreg(V_QNUM, QN);
-		wreg(V_QDESC, (uint32_t)(unsigned long)DESC_PAGE);
-		wreg(V_QDESC + 4, 0);
-		wreg(V_QDRIVER, (uint32_t)(unsigned long)AVAIL_PAGE);
-		wreg(V_QDRIVER + 4, 0);
-		wreg(V_QDEVICE, (uint32_t)(unsigned long)USED_PAGE);
-		wreg(V_QDEVICE + 4, 0);
-		wreg(V_QREADY, 1);
-		qnum = QN;
+		queue_setup(1, QN, RINGS);
 		wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 		if (k < ARRAY_SIZE(tx)) {
 			set_desc(0, tx[k].addr, tx[k].len, tx[k].flags, 0);
@@ -1213,12 +1087,8 @@ static void test_console(unsigned long base)
 		} else {
 			set_desc(0, (unsigned long)A.data, 0, D_NEXT, QN + 1);	/* past */
 		}
-		avail_idx = 0;
-		used_seen = 0;
-		*avail_ring(0) = 0;
-		fence_all();
-		*avail_idx_p() = 1;
-		fence_all();
+		avail_idx = used_seen = 0;
+		avail_put(0);
 		wreg(V_NOTIFY, 1);
 		if (!guards_ok())
 			check(0, "virtio-console attack %u: no byte outside the buffers written", k);
@@ -1300,7 +1170,7 @@ int main(void)
 	scan_dt();
 	dev = 0;
 	for (unsigned i = 0; i < vio_n; i++) {
-		if (*(volatile uint32_t *)(vio_base[i] + V_MAGIC) != 0x74726976 ||
+		if (*(volatile uint32_t *)(vio_base[i] + V_MAGIC) != VIRTIO_MMIO_MAGIC ||
 		    *(volatile uint32_t *)(vio_base[i] + V_VERSION) != 2)
 			continue;
 		uint32_t id = *(volatile uint32_t *)(vio_base[i] + V_DEVID);
@@ -1314,7 +1184,7 @@ int main(void)
 		test_end();
 	}
 	cprintf("virtio-blk found\n");
-	strict = *(volatile uint32_t *)(dev + 0x00c) != VENDOR_QEMU;
+	strict = rr(V_VENDOR) != VENDOR_QEMU;
 	capacity = (uint64_t)rr(V_CONFIG) | (uint64_t)rr(V_CONFIG + 4) << 32;
 	wreg(V_QSEL, 0);
 	qmax = rr(V_QNUMMAX);
@@ -1340,16 +1210,10 @@ int main(void)
 	test_indirect_negotiated();
 
 	/* After everything: a reset mid-I/O (the write rewrites what is there). */
-	if (dev_up(QN, 1ull << F_VERSION1) == 0) {
+	if (blk_up() == 0) {
 		fill_legit(A.data, LEGIT_A, 2);
-		set_hdr(BLK_T_OUT, LEGIT_A);
-		set_desc(0, (unsigned long)A.hdr, 16, D_NEXT, 1);
-		set_desc(1, (unsigned long)A.data, 1024, D_NEXT, 2);
-		set_desc(2, (unsigned long)A.status, 1, D_WRITE, 0);
-		*avail_ring(0) = 0;
-		fence_all();
-		*avail_idx_p() = ++avail_idx;
-		fence_all();
+		req_layout(BLK_T_OUT, LEGIT_A, (unsigned long)A.data, 1024);
+		avail_put(0);
 		wreg(V_NOTIFY, 0);
 		dev_reset();
 		cprintf("reset right after notifying a write: survived\n");

@@ -167,6 +167,19 @@ static void ram(void)
 	}
 }
 
+/* Run test in a new address space of Sv39, then of Sv48. */
+static void in_each_mode(void (*test)(void))
+{
+	for (int m = 0; m < 2; m++) {
+		mode = m ? SATP_MODE_SV48 : SATP_MODE_SV39;
+		levels = pt_levels(mode);
+		root = pt_new_space(levels, 0);
+		pt_switch(pt_satp(mode, 0, root));
+		test();
+		pt_switch(0);
+	}
+}
+
 int main(void)
 {
 	test_begin("hostile_window");
@@ -175,21 +188,7 @@ int main(void)
 	asm volatile("fence.i" ::: "memory");
 	pt_pool_init(pool, sizeof(pool));
 	pt_install_trap_entry();
-	for (int m = 0; m < 2; m++) {
-		mode = m ? SATP_MODE_SV48 : SATP_MODE_SV39;
-		levels = pt_levels(mode);
-		root = pt_new_space(levels, 0);
-		pt_switch(pt_satp(mode, 0, root));
-		not_ram();
-		pt_switch(0);
-	}
-	for (int m = 0; m < 2; m++) {
-		mode = m ? SATP_MODE_SV48 : SATP_MODE_SV39;
-		levels = pt_levels(mode);
-		root = pt_new_space(levels, 0);
-		pt_switch(pt_satp(mode, 0, root));
-		ram();
-		pt_switch(0);
-	}
+	in_each_mode(not_ram);
+	in_each_mode(ram);
 	test_end();
 }

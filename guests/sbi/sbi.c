@@ -10,19 +10,9 @@
 
 #define UNKNOWN_EXT 0x12345678UL
 
-static const char *err_name(long e)
-{
-	static const char *names[] = {
-		"SUCCESS", "ERR_FAILED", "ERR_NOT_SUPPORTED", "ERR_INVALID_PARAM",
-		"ERR_DENIED", "ERR_INVALID_ADDRESS", "ERR_ALREADY_AVAILABLE",
-		"ERR_ALREADY_STARTED", "ERR_ALREADY_STOPPED",
-	};
-	return e <= 0 && e >= -8 ? names[-e] : "?";
-}
-
 static void show(const char *what, struct sbiret r)
 {
-	cprintf("%-40s error=%ld (%s)\n", what, r.error, err_name(r.error));
+	cprintf("%-40s error=%ld (%s)\n", what, r.error, sbi_err_name(r.error));
 }
 
 static void test_base(void)

@@ -1,5 +1,6 @@
 /*
- * decode.c - table-driven decoder for the instructions Umbra emulates.
+ * decode.c - table-driven decoder for the instructions Umbra emulates
+ * (and the atomics, which it only recognises).
  *
  * How it works.  RISC-V instructions are identified by fixed bit fields
  * (opcode, funct3, funct7, sometimes whole register fields).  So every
@@ -18,6 +19,11 @@
  *   |     imm[11:0]   |  rs1 |funct3|    rd     | opcode |  I-type
  *   | imm[11:5]|  rs2 |  rs1 |funct3| imm[4:0]  | opcode |  S-type
  *
+ * and the A extension's R-type variant, where funct7 is funct5 and the
+ * two ordering bits, a(q) at bit 26 and r(l) at bit 25:
+ *
+ *   |funct5|a|r|  rs2 |  rs1 |funct3|    rd     | opcode |  AMO
+ *
  * Compressed instructions (16 bits) have bits [1:0] != 0b11, a 3-bit funct3
  * in [15:13] and the quadrant in [1:0].  Only what MMIO emulation needs is
  * listed; see the C* formats below.
@@ -33,12 +39,16 @@
 #define F3(x)    ((uint32_t)(x) << 12)		/* funct3, bits 14:12 */
 #define RS2(x)   ((uint32_t)(x) << 20)		/* rs2 field, bits 24:20 */
 #define F7(x)    ((uint32_t)(x) << 25)		/* funct7, bits 31:25 */
+#define F5(x)    ((uint32_t)(x) << 27)		/* AMO funct5, bits 31:27 */
 #define F12(x)   ((uint32_t)(x) << 20)		/* I-imm / funct12, 31:20 */
 #define SYS      OPC(INSN_OPCODE_SYSTEM)	/* 1110011 */
+#define AMO      OPC(INSN_OPCODE_AMO)		/* 0101111 */
 
 #define M_F3        0x0000707fu		/* + funct3 */
 #define M_F7_F3_RD  0xfe007fffu		/* + funct7, rd (R-type, rd = 0) */
 #define M_F7_RS2_F3 0xfff0707fu		/* + funct7, rs2 (rs2 selects op) */
+#define M_F5_F3     0xf800707fu		/* + AMO funct5 (aq, rl free) */
+#define M_F5_RS2_F3 0xf9f0707fu		/* + AMO funct5, rs2 (lr: rs2 = 0) */
 #define M_ALL       0xffffffffu		/* every bit fixed */
 
 #define C_OP(q)  ((uint32_t)(q))		/* quadrant, bits 1:0 */
@@ -67,6 +77,8 @@ enum format {
 	FMT_CI_D,	/* c.ldsp, c.fldsp: rd, uimm[8:3](sp) */
 	FMT_CSS_W,	/* c.swsp:       rs2, uimm[7:2](sp) */
 	FMT_CSS_D,	/* c.sdsp, c.fsdsp: rs2, uimm[8:3](sp) */
+	FMT_LR,		/* AMO R-type, rs2 = 0: rd, (rs1), aq, rl */
+	FMT_AMO,	/* AMO R-type: rd, rs2, (rs1), aq, rl */
 };
 
 struct decode_row {
@@ -216,6 +228,41 @@ static const struct decode_row decode_table[] = {
 	{ M_C_F3, C_F3(5) | C_OP(2), DECODE_OP_C_FSDSP, FMT_CSS_D },
 	{ M_C_F3, C_F3(6) | C_OP(2), DECODE_OP_C_SWSP,  FMT_CSS_W },
 	{ M_C_F3, C_F3(7) | C_OP(2), DECODE_OP_C_SDSP,  FMT_CSS_D },
+
+	/*
+	 * Atomics (unpriv. spec, "A" extension: Zalrsc and Zaamo; the Zacas
+	 * extension for amocas), AMO opcode 0101111, R-type with funct7 =
+	 * funct5 aq rl: funct5 names the operation, funct3 the width (2 = W,
+	 * 3 = D), aq/rl are free.  rs1 holds the address, rs2 the value to
+	 * store or combine (amocas: to store if memory equals rd), rd gets
+	 * the old memory value (sc: 0 on success).  lr has no rs2: the field
+	 * must be 0.  (funct3 0/1 are Zabha's byte/halfword AMOs and 4
+	 * amocas.q, on register pairs: not decoded.)
+	 */
+	{ M_F5_RS2_F3, F5(0x02) | F3(2) | AMO, DECODE_OP_LR_W,      FMT_LR },
+	{ M_F5_RS2_F3, F5(0x02) | F3(3) | AMO, DECODE_OP_LR_D,      FMT_LR },
+	{ M_F5_F3,     F5(0x03) | F3(2) | AMO, DECODE_OP_SC_W,      FMT_AMO },
+	{ M_F5_F3,     F5(0x03) | F3(3) | AMO, DECODE_OP_SC_D,      FMT_AMO },
+	{ M_F5_F3,     F5(0x01) | F3(2) | AMO, DECODE_OP_AMOSWAP_W, FMT_AMO },
+	{ M_F5_F3,     F5(0x01) | F3(3) | AMO, DECODE_OP_AMOSWAP_D, FMT_AMO },
+	{ M_F5_F3,     F5(0x00) | F3(2) | AMO, DECODE_OP_AMOADD_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x00) | F3(3) | AMO, DECODE_OP_AMOADD_D,  FMT_AMO },
+	{ M_F5_F3,     F5(0x04) | F3(2) | AMO, DECODE_OP_AMOXOR_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x04) | F3(3) | AMO, DECODE_OP_AMOXOR_D,  FMT_AMO },
+	{ M_F5_F3,     F5(0x0c) | F3(2) | AMO, DECODE_OP_AMOAND_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x0c) | F3(3) | AMO, DECODE_OP_AMOAND_D,  FMT_AMO },
+	{ M_F5_F3,     F5(0x08) | F3(2) | AMO, DECODE_OP_AMOOR_W,   FMT_AMO },
+	{ M_F5_F3,     F5(0x08) | F3(3) | AMO, DECODE_OP_AMOOR_D,   FMT_AMO },
+	{ M_F5_F3,     F5(0x10) | F3(2) | AMO, DECODE_OP_AMOMIN_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x10) | F3(3) | AMO, DECODE_OP_AMOMIN_D,  FMT_AMO },
+	{ M_F5_F3,     F5(0x14) | F3(2) | AMO, DECODE_OP_AMOMAX_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x14) | F3(3) | AMO, DECODE_OP_AMOMAX_D,  FMT_AMO },
+	{ M_F5_F3,     F5(0x18) | F3(2) | AMO, DECODE_OP_AMOMINU_W, FMT_AMO },
+	{ M_F5_F3,     F5(0x18) | F3(3) | AMO, DECODE_OP_AMOMINU_D, FMT_AMO },
+	{ M_F5_F3,     F5(0x1c) | F3(2) | AMO, DECODE_OP_AMOMAXU_W, FMT_AMO },
+	{ M_F5_F3,     F5(0x1c) | F3(3) | AMO, DECODE_OP_AMOMAXU_D, FMT_AMO },
+	{ M_F5_F3,     F5(0x05) | F3(2) | AMO, DECODE_OP_AMOCAS_W,  FMT_AMO },
+	{ M_F5_F3,     F5(0x05) | F3(3) | AMO, DECODE_OP_AMOCAS_D,  FMT_AMO },
 };
 
 /* ---- Per-op facts ------------------------------------------------------ */
@@ -234,11 +281,16 @@ struct decode_op_info {
 #define HLS_OP(n, w, s) { n, DECODE_CLASS_HLS,  w, s, false }
 #define LD_OP(n, w, s, f) { n, DECODE_CLASS_LOAD,  w, s, f }
 #define ST_OP(n, w, f)    { n, DECODE_CLASS_STORE, w, false, f }
+#define AMO_OP(n, w, s)   { n, DECODE_CLASS_AMO,   w, s, false }
 
 /*
  * "Signed" follows the mnemonic: loads without a 'u' sign-extend.  For
  * 8-byte loads on RV64 there is nothing to extend, so it makes no
  * difference; FP loads never sign-extend (narrow values are NaN-boxed).
+ * lr and the AMOs put the old memory value in rd, sign-extended from 32
+ * bits for the .w forms (amominu/amomaxu too: only their comparison is
+ * unsigned), so they are signed like lw and ld; sc puts a success code
+ * there, not a value read from memory.
  */
 static const struct decode_op_info decode_op_info[DECODE_OP_COUNT] = {
 	[DECODE_OP_UNKNOWN]	= { "unknown", DECODE_CLASS_NONE, 0, false, false },
@@ -302,6 +354,30 @@ static const struct decode_op_info decode_op_info[DECODE_OP_COUNT] = {
 	[DECODE_OP_C_SWSP]	= ST_OP("c.swsp", 4, false),
 	[DECODE_OP_C_SDSP]	= ST_OP("c.sdsp", 8, false),
 	[DECODE_OP_C_FSDSP]	= ST_OP("c.fsdsp", 8, true),
+	[DECODE_OP_LR_W]	= AMO_OP("lr.w", 4, true),
+	[DECODE_OP_LR_D]	= AMO_OP("lr.d", 8, true),
+	[DECODE_OP_SC_W]	= AMO_OP("sc.w", 4, false),
+	[DECODE_OP_SC_D]	= AMO_OP("sc.d", 8, false),
+	[DECODE_OP_AMOSWAP_W]	= AMO_OP("amoswap.w", 4, true),
+	[DECODE_OP_AMOSWAP_D]	= AMO_OP("amoswap.d", 8, true),
+	[DECODE_OP_AMOADD_W]	= AMO_OP("amoadd.w", 4, true),
+	[DECODE_OP_AMOADD_D]	= AMO_OP("amoadd.d", 8, true),
+	[DECODE_OP_AMOXOR_W]	= AMO_OP("amoxor.w", 4, true),
+	[DECODE_OP_AMOXOR_D]	= AMO_OP("amoxor.d", 8, true),
+	[DECODE_OP_AMOAND_W]	= AMO_OP("amoand.w", 4, true),
+	[DECODE_OP_AMOAND_D]	= AMO_OP("amoand.d", 8, true),
+	[DECODE_OP_AMOOR_W]	= AMO_OP("amoor.w", 4, true),
+	[DECODE_OP_AMOOR_D]	= AMO_OP("amoor.d", 8, true),
+	[DECODE_OP_AMOMIN_W]	= AMO_OP("amomin.w", 4, true),
+	[DECODE_OP_AMOMIN_D]	= AMO_OP("amomin.d", 8, true),
+	[DECODE_OP_AMOMAX_W]	= AMO_OP("amomax.w", 4, true),
+	[DECODE_OP_AMOMAX_D]	= AMO_OP("amomax.d", 8, true),
+	[DECODE_OP_AMOMINU_W]	= AMO_OP("amominu.w", 4, true),
+	[DECODE_OP_AMOMINU_D]	= AMO_OP("amominu.d", 8, true),
+	[DECODE_OP_AMOMAXU_W]	= AMO_OP("amomaxu.w", 4, true),
+	[DECODE_OP_AMOMAXU_D]	= AMO_OP("amomaxu.d", 8, true),
+	[DECODE_OP_AMOCAS_W]	= AMO_OP("amocas.w", 4, true),
+	[DECODE_OP_AMOCAS_D]	= AMO_OP("amocas.d", 8, true),
 };
 
 /* ---- Field extraction --------------------------------------------------- */
@@ -453,6 +529,15 @@ static void extract(enum format fmt, uint32_t raw, struct decode_insn *out)
 		out->rs2 = C_RS2(raw);
 		out->rs1 = 2;
 		out->imm = uimm_cssd(raw);
+		break;
+	case FMT_AMO:
+		out->rs2 = RS2F(raw);
+		/* fall through */
+	case FMT_LR:
+		out->rd = RD(raw);
+		out->rs1 = RS1(raw);
+		out->aq = bits(raw, 26, 26);
+		out->rl = bits(raw, 25, 25);
 		break;
 	}
 }

@@ -7,7 +7,11 @@
  *     ecall/ebreak/sret/mret/wfi, the TLB fences incl. Svinval and the H
  *     fences, the H-extension hypervisor loads/stores), and
  *   - the loads and stores (integer and FP, 32-bit and compressed) a guest
- *     uses to touch emulated MMIO.
+ *     uses to touch emulated MMIO, and
+ *   - the A extension's atomics (lr, sc, the AMOs; Zacas's amocas.w/.d),
+ *     which also touch memory: Umbra emulates none of them (an AMO to a
+ *     device gets the access fault a bus error would give), but a caller
+ *     can tell one from an instruction it does not know.
  * Anything else decodes as DECODE_OP_UNKNOWN and the caller falls back
  * (usually by injecting an illegal-instruction exception).
  *
@@ -51,6 +55,13 @@ enum decode_op {
 	DECODE_OP_C_SW, DECODE_OP_C_SD, DECODE_OP_C_FSD,
 	DECODE_OP_C_LWSP, DECODE_OP_C_LDSP, DECODE_OP_C_FLDSP,
 	DECODE_OP_C_SWSP, DECODE_OP_C_SDSP, DECODE_OP_C_FSDSP,
+	/* Atomics (A: Zalrsc, Zaamo; Zacas), 32- and 64-bit */
+	DECODE_OP_LR_W, DECODE_OP_LR_D, DECODE_OP_SC_W, DECODE_OP_SC_D,
+	DECODE_OP_AMOSWAP_W, DECODE_OP_AMOSWAP_D, DECODE_OP_AMOADD_W, DECODE_OP_AMOADD_D,
+	DECODE_OP_AMOXOR_W, DECODE_OP_AMOXOR_D, DECODE_OP_AMOAND_W, DECODE_OP_AMOAND_D,
+	DECODE_OP_AMOOR_W, DECODE_OP_AMOOR_D, DECODE_OP_AMOMIN_W, DECODE_OP_AMOMIN_D,
+	DECODE_OP_AMOMAX_W, DECODE_OP_AMOMAX_D, DECODE_OP_AMOMINU_W, DECODE_OP_AMOMINU_D,
+	DECODE_OP_AMOMAXU_W, DECODE_OP_AMOMAXU_D, DECODE_OP_AMOCAS_W, DECODE_OP_AMOCAS_D,
 	DECODE_OP_COUNT
 };
 
@@ -63,6 +74,7 @@ enum decode_class {
 	DECODE_CLASS_HLS,	/* hlv.*, hlvx.*, hsv.* */
 	DECODE_CLASS_LOAD,	/* integer and FP loads, incl. compressed */
 	DECODE_CLASS_STORE,	/* integer and FP stores, incl. compressed */
+	DECODE_CLASS_AMO,	/* lr, sc, amo* (never a plain load or store) */
 };
 
 /*
@@ -74,16 +86,19 @@ struct decode_insn {
 	enum decode_op op;
 	enum decode_class cls;
 	uint8_t len;	/* 2 (compressed) or 4; set even for UNKNOWN */
-	uint8_t rd;	/* destination (CSR ops, loads, hlv/hlvx) */
+	uint8_t rd;	/* destination (CSR ops, loads, hlv/hlvx, AMOs) */
 	uint8_t rs1;	/* source / base; for csr_imm ops the 5-bit uimm */
-	uint8_t rs2;	/* stores/hsv: data register; fences: asid/vmid reg */
+	uint8_t rs2;	/* stores/hsv/sc/amo*: data register; fences:
+			 * asid/vmid reg; amocas: the value to store */
 	uint16_t csr;	/* CSR number (CSR class only) */
 	bool csr_imm;	/* csrr{w,s,c}i: rs1 is an immediate, not a register */
 	int64_t imm;	/* loads/stores: byte offset, sign-extended and
 			 * scaled; csr_imm ops: the uimm (== rs1) */
-	uint8_t width;	/* access size in bytes (LOAD, STORE, HLS) */
-	bool is_signed;	/* loads: sign-extend the value to 64 bits */
+	uint8_t width;	/* access size in bytes (LOAD, STORE, HLS, AMO) */
+	bool is_signed;	/* loads, lr, amo*: the value read from memory is
+			 * sign-extended to 64 bits in rd */
 	bool fp;	/* data register is f<rd>/f<rs2>, not x<rd>/x<rs2> */
+	bool aq, rl;	/* AMO class: the acquire / release ordering bits */
 };
 
 /*

@@ -210,6 +210,7 @@
 #define INSN_OPCODE_LOAD_FP  0x07  /* flw fld */
 #define INSN_OPCODE_STORE    0x23  /* sb sh sw sd */
 #define INSN_OPCODE_STORE_FP 0x27  /* fsw fsd */
+#define INSN_OPCODE_AMO      0x2f  /* lr sc amo*: decoded, never emulated */
 #define INSN_IS_COMPRESSED(raw) (((raw) & 3) != 3)  /* 16-bit if low bits != 0b11 */
 
 /* ---- SBI (SBI spec v2.0) ----------------------------------------------------- */

@@ -14,8 +14,8 @@
  *     DECODE_OP_COUNT; register numbers are below 32; an unknown word has
  *     every other field 0.
  *  2. Recognition.  op is what ref_op() (a field-by-field reading of the
- *     opcode maps: opcode, funct3, funct7, rs2/rd where they are part of
- *     the opcode, the compressed quadrants) says it is.
+ *     opcode maps: opcode, funct3, funct7 or an AMO's funct5, rs2/rd where
+ *     they are part of the opcode, the compressed quadrants) says it is.
  *  3. Per-op facts.  cls, width, is_signed and fp are what the op's row in
  *     ref_info[] says; the fields an instruction does not have are 0.
  *  4. Round trip.  encode(decoded) gives back exactly the word that was
@@ -96,6 +96,34 @@ static enum decode_op ref_system_hls(uint32_t raw)
 	return rs2 < 4 ? hlv[ww][rs2] : DECODE_OP_UNKNOWN;
 }
 
+/* AMO opcode: funct5 [31:27] names the operation, funct3 the width (2 = W,
+ * 3 = D; Zabha's 0/1 and amocas.q's 4 are not decoded); aq/rl [26:25] are
+ * free; lr has no rs2 (the field must be 0). */
+static enum decode_op ref_amo(uint32_t raw)
+{
+	static const enum decode_op amo[32][2] = {	/* [funct5][D] */
+		[0x02] = { DECODE_OP_LR_W, DECODE_OP_LR_D },
+		[0x03] = { DECODE_OP_SC_W, DECODE_OP_SC_D },
+		[0x01] = { DECODE_OP_AMOSWAP_W, DECODE_OP_AMOSWAP_D },
+		[0x00] = { DECODE_OP_AMOADD_W, DECODE_OP_AMOADD_D },
+		[0x04] = { DECODE_OP_AMOXOR_W, DECODE_OP_AMOXOR_D },
+		[0x0c] = { DECODE_OP_AMOAND_W, DECODE_OP_AMOAND_D },
+		[0x08] = { DECODE_OP_AMOOR_W, DECODE_OP_AMOOR_D },
+		[0x10] = { DECODE_OP_AMOMIN_W, DECODE_OP_AMOMIN_D },
+		[0x14] = { DECODE_OP_AMOMAX_W, DECODE_OP_AMOMAX_D },
+		[0x18] = { DECODE_OP_AMOMINU_W, DECODE_OP_AMOMINU_D },
+		[0x1c] = { DECODE_OP_AMOMAXU_W, DECODE_OP_AMOMAXU_D },
+		[0x05] = { DECODE_OP_AMOCAS_W, DECODE_OP_AMOCAS_D },
+	};
+	uint32_t f5 = field(raw, 31, 27), f3 = field(raw, 14, 12);
+
+	if (f3 != 2 && f3 != 3)
+		return DECODE_OP_UNKNOWN;
+	if (f5 == 0x02 && field(raw, 24, 20) != 0)
+		return DECODE_OP_UNKNOWN;
+	return amo[f5][f3 - 2];
+}
+
 static enum decode_op ref_op32(uint32_t raw)
 {
 	static const enum decode_op csr[8] = {
@@ -116,6 +144,7 @@ static enum decode_op ref_op32(uint32_t raw)
 	case 0x23: return store[f3];
 	case 0x07: return f3 == 2 ? DECODE_OP_FLW : f3 == 3 ? DECODE_OP_FLD : 0;
 	case 0x27: return f3 == 2 ? DECODE_OP_FSW : f3 == 3 ? DECODE_OP_FSD : 0;
+	case 0x2f: return ref_amo(raw);
 	case 0x73:
 		if (f3 == 0)
 			return ref_system_priv(raw);
@@ -160,12 +189,12 @@ static enum decode_op ref_op(uint32_t raw)
 /* ---- The oracle: per-op facts and encodings --------------------------------- */
 
 /* Which operand fields an op has (the others must be 0). */
-enum { F_RD = 1, F_RS1 = 2, F_RS2 = 4, F_CSR = 8, F_IMM = 16 };
+enum { F_RD = 1, F_RS1 = 2, F_RS2 = 4, F_CSR = 8, F_IMM = 16, F_ORDER = 32 };
 
 /* How an op's operands are laid out, for encode(). */
 enum layout {
 	L_NONE, L_CSR, L_FENCE, L_HLV, L_HSV, L_LOAD, L_STORE,
-	L_CLW, L_CLD, L_CSW, L_CSD, L_CIW, L_CID, L_CSSW, L_CSSD,
+	L_CLW, L_CLD, L_CSW, L_CSD, L_CIW, L_CID, L_CSSW, L_CSSD, L_LR, L_AMO,
 };
 
 struct ref_info {
@@ -186,6 +215,10 @@ struct ref_info {
 #define STORE(opc, f3, w, f)    { DECODE_CLASS_STORE, w, 0, f, L_STORE, (f3) << 12 | (opc) }
 #define CLOAD(l, f3, q, w, s, f)  { DECODE_CLASS_LOAD, w, s, f, l, (f3) << 13 | (q) }
 #define CSTORE(l, f3, q, w, f)    { DECODE_CLASS_STORE, w, 0, f, l, (f3) << 13 | (q) }
+#define ATOMIC(l, f5, d, s)       { DECODE_CLASS_AMO, (d) ? 8 : 4, s, 0, l, \
+				    (uint32_t)(f5) << 27 | (2 + (d)) << 12 | 0x2f }
+#define AMOPAIR(op, f5) [DECODE_OP_##op##_W] = ATOMIC(L_AMO, f5, 0, 1), \
+			[DECODE_OP_##op##_D] = ATOMIC(L_AMO, f5, 1, 1)
 
 static const struct ref_info ref_info[DECODE_OP_COUNT] = {
 	[DECODE_OP_UNKNOWN] = { DECODE_CLASS_NONE, 0, 0, 0, L_NONE, 0 },
@@ -228,6 +261,13 @@ static const struct ref_info ref_info[DECODE_OP_COUNT] = {
 	[DECODE_OP_C_SWSP] = CSTORE(L_CSSW, 6, 2, 4, 0),
 	[DECODE_OP_C_SDSP] = CSTORE(L_CSSD, 7, 2, 8, 0),
 	[DECODE_OP_C_FSDSP] = CSTORE(L_CSSD, 5, 2, 8, 1),
+	/* lr and the AMOs return the old value sign-extended (.w); sc a code */
+	[DECODE_OP_LR_W] = ATOMIC(L_LR, 0x02, 0, 1), [DECODE_OP_LR_D] = ATOMIC(L_LR, 0x02, 1, 1),
+	[DECODE_OP_SC_W] = ATOMIC(L_AMO, 0x03, 0, 0), [DECODE_OP_SC_D] = ATOMIC(L_AMO, 0x03, 1, 0),
+	AMOPAIR(AMOSWAP, 0x01), AMOPAIR(AMOADD, 0x00), AMOPAIR(AMOXOR, 0x04),
+	AMOPAIR(AMOAND, 0x0c), AMOPAIR(AMOOR, 0x08), AMOPAIR(AMOMIN, 0x10),
+	AMOPAIR(AMOMAX, 0x14), AMOPAIR(AMOMINU, 0x18), AMOPAIR(AMOMAXU, 0x1c),
+	AMOPAIR(AMOCAS, 0x05),
 };
 
 /* The operand fields each layout has. */
@@ -245,6 +285,8 @@ static unsigned layout_fields(enum layout l)
 		return F_RD | F_RS1 | F_IMM;
 	case L_CSW: case L_CSD: case L_CSSW: case L_CSSD:
 		return F_RS1 | F_RS2 | F_IMM;
+	case L_LR:    return F_RD | F_RS1 | F_ORDER;
+	case L_AMO:   return F_RD | F_RS1 | F_RS2 | F_ORDER;
 	}
 	return 0;
 }
@@ -332,6 +374,12 @@ static uint32_t encode(const struct decode_insn *d)
 		FUZZ_CHECK(d->rs1 == 2, "c.sdsp base x%u", d->rs1);
 		u = cimm(imm, 8, 512);
 		return ri->base | put(u, 5, 3, 10) | put(u, 8, 6, 7) | rs2 << 2;
+	case L_LR:	/* aq -> 26, rl -> 25; no rs2 */
+		return ri->base | (uint32_t)d->aq << 26 | (uint32_t)d->rl << 25 |
+		       rs1 << 15 | rd << 7;
+	case L_AMO:
+		return ri->base | (uint32_t)d->aq << 26 | (uint32_t)d->rl << 25 |
+		       rs2 << 20 | rs1 << 15 | rd << 7;
 	}
 	return 0;
 }
@@ -343,7 +391,8 @@ static bool same(const struct decode_insn *a, const struct decode_insn *b)
 	return a->op == b->op && a->cls == b->cls && a->len == b->len &&
 	       a->rd == b->rd && a->rs1 == b->rs1 && a->rs2 == b->rs2 &&
 	       a->csr == b->csr && a->csr_imm == b->csr_imm && a->imm == b->imm &&
-	       a->width == b->width && a->is_signed == b->is_signed && a->fp == b->fp;
+	       a->width == b->width && a->is_signed == b->is_signed && a->fp == b->fp &&
+	       a->aq == b->aq && a->rl == b->rl;
 }
 
 /* Operand fields the op does not have are 0 (imm: csr_imm ops carry the uimm). */
@@ -356,6 +405,7 @@ static void check_unused_fields(const struct decode_insn *d, uint32_t raw)
 	FUZZ_CHECK((f & F_RS1) || d->rs1 == 0, "0x%08x: rs1 = %u", raw, d->rs1);
 	FUZZ_CHECK((f & F_RS2) || d->rs2 == 0, "0x%08x: rs2 = %u", raw, d->rs2);
 	FUZZ_CHECK((f & F_CSR) || d->csr == 0, "0x%08x: csr = 0x%x", raw, d->csr);
+	FUZZ_CHECK((f & F_ORDER) || (!d->aq && !d->rl), "0x%08x: aq %d rl %d", raw, d->aq, d->rl);
 	FUZZ_CHECK(d->csr_imm == imm_op, "0x%08x: csr_imm = %d", raw, d->csr_imm);
 	if (imm_op)
 		FUZZ_CHECK(d->imm == d->rs1, "0x%08x: uimm %lld != rs1 %u", raw,

@@ -5,7 +5,7 @@
  * per word, in a fixed key=value form:
  *
  *   raw=0x30059573 ret=0 op=csrrw len=4 cls=csr rd=10 rs1=11 rs2=0 \
- *       csr=0x300 csr_imm=0 imm=0 width=0 signed=0 fp=0
+ *       csr=0x300 csr_imm=0 imm=0 width=0 signed=0 fp=0 aq=0 rl=0
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@ static const char *const class_names[] = {
 	[DECODE_CLASS_HLS] = "hls",
 	[DECODE_CLASS_LOAD] = "load",
 	[DECODE_CLASS_STORE] = "store",
+	[DECODE_CLASS_AMO] = "amo",
 };
 
 static int dump(const char *word)
@@ -36,10 +37,11 @@ static int dump(const char *word)
 	}
 	ret = decode_insn((uint32_t)v, &d);
 	printf("raw=0x%08lx ret=%d op=%s len=%u cls=%s rd=%u rs1=%u rs2=%u "
-	       "csr=0x%03x csr_imm=%d imm=%" PRId64 " width=%u signed=%d fp=%d\n",
+	       "csr=0x%03x csr_imm=%d imm=%" PRId64 " width=%u signed=%d fp=%d "
+	       "aq=%d rl=%d\n",
 	       v, ret, decode_op_name(d.op), d.len, class_names[d.cls],
 	       d.rd, d.rs1, d.rs2, d.csr, d.csr_imm, d.imm, d.width,
-	       d.is_signed, d.fp);
+	       d.is_signed, d.fp, d.aq, d.rl);
 	return 0;
 }
 

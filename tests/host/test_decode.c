@@ -24,6 +24,9 @@
 
 #include "decode.h"
 
+#define HARNESS_NAME "decode"
+#include "harness.h"
+
 struct row {
 	const char *asm_text;	/* what was assembled; "" if hand-built */
 	uint32_t raw;
@@ -287,6 +290,78 @@ static const struct row rows[] = {
 	  { .op = DECODE_OP_C_FSDSP, .len = 2, .rs1 = 2, .rs2 = 31, .imm = 504, .width = 8, .fp = true, .cls = DECODE_CLASS_STORE } },
 	{ "c.fsdsp fa0, 8(sp)", 0xa42a, 0,
 	  { .op = DECODE_OP_C_FSDSP, .len = 2, .rs1 = 2, .rs2 = 10, .imm = 8, .width = 8, .fp = true, .cls = DECODE_CLASS_STORE } },
+	/*
+	 * Atomics (A; amocas from Zacas): R-type, funct5 names the op,
+	 * funct3 the width, aq/rl in bits 26/25.  rd gets the old value
+	 * (sign-extended for .w: is_signed; sc: a success code), rs2 the
+	 * value to store, rs1 the address.  binutils 2.40 has no Zacas:
+	 * decode_asm_check.py assembles the amocas rows with .insn from
+	 * their fields (funct5 00101).
+	 */
+	{ "lr.w a0, (a1)", 0x1005a52f, 0,
+	  { .op = DECODE_OP_LR_W, .len = 4, .rd = 10, .rs1 = 11, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "lr.w.aq x31, (x0)", 0x14002faf, 0,
+	  { .op = DECODE_OP_LR_W, .len = 4, .rd = 31, .width = 4, .is_signed = true, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "lr.d.aqrl t0, (sp)", 0x160132af, 0,
+	  { .op = DECODE_OP_LR_D, .len = 4, .rd = 5, .rs1 = 2, .width = 8, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "lr.d a0, (a1)", 0x1005b52f, 0,
+	  { .op = DECODE_OP_LR_D, .len = 4, .rd = 10, .rs1 = 11, .width = 8, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "lr.d.rl x1, (x31)", 0x120fb0af, 0,
+	  { .op = DECODE_OP_LR_D, .len = 4, .rd = 1, .rs1 = 31, .width = 8, .is_signed = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "sc.w a0, a1, (a2)", 0x18b6252f, 0,
+	  { .op = DECODE_OP_SC_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .cls = DECODE_CLASS_AMO } },
+	{ "sc.w.rl x0, x31, (x31)", 0x1bffa02f, 0,
+	  { .op = DECODE_OP_SC_W, .len = 4, .rs1 = 31, .rs2 = 31, .width = 4, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "sc.d.aqrl s11, x0, (s0)", 0x1e043daf, 0,
+	  { .op = DECODE_OP_SC_D, .len = 4, .rd = 27, .rs1 = 8, .width = 8, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "sc.d.aq a5, a4, (a3)", 0x1ce6b7af, 0,
+	  { .op = DECODE_OP_SC_D, .len = 4, .rd = 15, .rs1 = 13, .rs2 = 14, .width = 8, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoswap.w a0, a1, (a2)", 0x08b6252f, 0,
+	  { .op = DECODE_OP_AMOSWAP_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoswap.w.aqrl x31, x31, (x31)", 0x0fffafaf, 0,
+	  { .op = DECODE_OP_AMOSWAP_W, .len = 4, .rd = 31, .rs1 = 31, .rs2 = 31, .width = 4, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoswap.d.aq x0, ra, (sp)", 0x0c11302f, 0,
+	  { .op = DECODE_OP_AMOSWAP_D, .len = 4, .rs1 = 2, .rs2 = 1, .width = 8, .is_signed = true, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoadd.w a0, a1, (a2)", 0x00b6252f, 0,
+	  { .op = DECODE_OP_AMOADD_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoadd.d.rl t1, t2, (t0)", 0x0272b32f, 0,
+	  { .op = DECODE_OP_AMOADD_D, .len = 4, .rd = 6, .rs1 = 5, .rs2 = 7, .width = 8, .is_signed = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoxor.w.aqrl s1, s2, (s3)", 0x2729a4af, 0,
+	  { .op = DECODE_OP_AMOXOR_W, .len = 4, .rd = 9, .rs1 = 19, .rs2 = 18, .width = 4, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoxor.d a0, x0, (a1)", 0x2005b52f, 0,
+	  { .op = DECODE_OP_AMOXOR_D, .len = 4, .rd = 10, .rs1 = 11, .width = 8, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoand.w x0, x0, (x0)", 0x6000202f, 0,
+	  { .op = DECODE_OP_AMOAND_W, .len = 4, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoand.d.aq a6, a7, (s4)", 0x651a382f, 0,
+	  { .op = DECODE_OP_AMOAND_D, .len = 4, .rd = 16, .rs1 = 20, .rs2 = 17, .width = 8, .is_signed = true, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoor.w.rl a0, a1, (a2)", 0x42b6252f, 0,
+	  { .op = DECODE_OP_AMOOR_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .is_signed = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amoor.d x31, x30, (x29)", 0x41eebfaf, 0,
+	  { .op = DECODE_OP_AMOOR_D, .len = 4, .rd = 31, .rs1 = 29, .rs2 = 30, .width = 8, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomin.w t3, t4, (t5)", 0x81df2e2f, 0,
+	  { .op = DECODE_OP_AMOMIN_W, .len = 4, .rd = 28, .rs1 = 30, .rs2 = 29, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomin.d.aqrl a0, a1, (a2)", 0x86b6352f, 0,
+	  { .op = DECODE_OP_AMOMIN_D, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 8, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomax.w.aq s5, s6, (s7)", 0xa56baaaf, 0,
+	  { .op = DECODE_OP_AMOMAX_W, .len = 4, .rd = 21, .rs1 = 23, .rs2 = 22, .width = 4, .is_signed = true, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomax.d a0, a1, (x0)", 0xa0b0352f, 0,
+	  { .op = DECODE_OP_AMOMAX_D, .len = 4, .rd = 10, .rs2 = 11, .width = 8, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amominu.w a0, a1, (a2)", 0xc0b6252f, 0,
+	  { .op = DECODE_OP_AMOMINU_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amominu.d.rl s8, s9, (s10)", 0xc39d3c2f, 0,
+	  { .op = DECODE_OP_AMOMINU_D, .len = 4, .rd = 24, .rs1 = 26, .rs2 = 25, .width = 8, .is_signed = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomaxu.w.aqrl a2, a3, (a4)", 0xe6d7262f, 0,
+	  { .op = DECODE_OP_AMOMAXU_W, .len = 4, .rd = 12, .rs1 = 14, .rs2 = 13, .width = 4, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amomaxu.d t6, x0, (ra)", 0xe000bfaf, 0,
+	  { .op = DECODE_OP_AMOMAXU_D, .len = 4, .rd = 31, .rs1 = 1, .width = 8, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amocas.w a0, a1, (a2)", 0x28b6252f, 0,
+	  { .op = DECODE_OP_AMOCAS_W, .len = 4, .rd = 10, .rs1 = 12, .rs2 = 11, .width = 4, .is_signed = true, .cls = DECODE_CLASS_AMO } },
+	{ "amocas.w.aq x31, x0, (x31)", 0x2c0fafaf, 0,
+	  { .op = DECODE_OP_AMOCAS_W, .len = 4, .rd = 31, .rs1 = 31, .width = 4, .is_signed = true, .aq = true, .cls = DECODE_CLASS_AMO } },
+	{ "amocas.d.aqrl t0, t1, (t2)", 0x2e63b2af, 0,
+	  { .op = DECODE_OP_AMOCAS_D, .len = 4, .rd = 5, .rs1 = 7, .rs2 = 6, .width = 8, .is_signed = true, .aq = true, .rl = true, .cls = DECODE_CLASS_AMO } },
+	{ "amocas.d.rl x0, s1, (a0)", 0x2a95302f, 0,
+	  { .op = DECODE_OP_AMOCAS_D, .len = 4, .rs1 = 10, .rs2 = 9, .width = 8, .is_signed = true, .rl = true, .cls = DECODE_CLASS_AMO } },
 	/* Not emulated: must be unknown */
 	{ "add a0, a1, a2", 0x00c58533, -1,
 	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
@@ -295,10 +370,6 @@ static const struct row rows[] = {
 	{ "fence", 0x0ff0000f, -1,
 	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
 	{ "fence.i", 0x0000100f, -1,
-	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
-	{ "amoadd.w a0, a1, (a2)", 0x00b6252f, -1,
-	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
-	{ "lr.d a0, (a1)", 0x1005b52f, -1,
 	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
 	{ "fadd.d fa0, fa1, fa2", 0x02c5f553, -1,
 	  { .op = DECODE_OP_UNKNOWN, .len = 4 } },
@@ -361,6 +432,20 @@ static const struct row rows[] = {
 	{ "", 0x707e, -1, { .op = DECODE_OP_UNKNOWN, .len = 2 } },
 	/* quadrant 0, funct3 = 4: reserved */
 	{ "", 0x8000, -1, { .op = DECODE_OP_UNKNOWN, .len = 2 } },
+	/* AMO opcode (0101111), from amoadd.w a0, a1, (a2) = 0x00b6252f and
+	 * relatives: funct3 = 0 and 1 are Zabha's amo*.b/.h (amoadd.b,
+	 * amoswap.h), 4 is amocas.q (register pairs), 7 is unassigned */
+	{ "", 0x00b6052f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	{ "", 0x08b6152f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	{ "", 0x28b6452f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	{ "", 0x00b6752f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	/* lr.w a0, (a1) (0x1005a52f) with rs2 = x1: lr has no rs2, reserved */
+	{ "", 0x1015a52f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	/* lr.d.aqrl a0, (a1) (0x1605b52f) with rs2 = x31 */
+	{ "", 0x17f5b52f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	/* funct5 = 00110 and 11111 are unassigned (amoadd.w's fields otherwise) */
+	{ "", 0x30b6252f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
+	{ "", 0xf8b6252f, -1, { .op = DECODE_OP_UNKNOWN, .len = 4 } },
 
 	/* Compressed words with junk in [31:16] still decode from [15:0]. */
 	/* c.lw a0, 4(a1) = 0x41c8 */
@@ -375,17 +460,8 @@ static const struct row rows[] = {
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
-static unsigned passed, failed;
-
-static void check(bool ok)
-{
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-/* Compare one decoded row field by field; print what differs. */
+/* Compare one decoded row field by field; a check that fails with what
+ * differs. */
 static bool row_ok(const struct row *r, int ret, const struct decode_insn *g)
 {
 	const struct decode_insn *w = &r->want;
@@ -419,12 +495,13 @@ static bool row_ok(const struct row *r, int ret, const struct decode_insn *g)
 	FIELD(width, "%u", unsigned);
 	FIELD(is_signed, "%d", int);
 	FIELD(fp, "%d", int);
+	FIELD(aq, "%d", int);
+	FIELD(rl, "%d", int);
 #undef FIELD
 	if (n == 0)
-		return true;
-	printf("FAIL 0x%08" PRIx32 " %-28s:%s\n", r->raw,
-	       r->asm_text[0] ? r->asm_text : "(hand-built)", why);
-	return false;
+		return harness_pass();
+	return harness_fail("0x%08" PRIx32 " %-28s:%s", r->raw,
+			    r->asm_text[0] ? r->asm_text : "(hand-built)", why);
 }
 
 int main(void)
@@ -438,19 +515,14 @@ int main(void)
 
 		memset(&got, 0xa5, sizeof(got));	/* catch unset fields */
 		ret = decode_insn(rows[i].raw, &got);
-		bool ok = row_ok(&rows[i], ret, &got);
-		check(ok);
-		if (ok)
+		if (row_ok(&rows[i], ret, &got))
 			covered[rows[i].want.op] = true;
 	}
 
 	/* 2. Every op is exercised by at least one passing row. */
-	for (int op = 0; op < DECODE_OP_COUNT; op++) {
-		if (!covered[op])
-			printf("FAIL op %s (%d) has no passing row\n",
+	for (int op = 0; op < DECODE_OP_COUNT; op++)
+		HARNESS_CHECKF(covered[op], "op %s (%d) has no passing row",
 			       decode_op_name((enum decode_op)op), op);
-		check(covered[op]);
-	}
 
 	/* 3. Op names: present, distinct, "unknown" only for UNKNOWN. */
 	for (int op = 0; op < DECODE_OP_COUNT; op++) {
@@ -460,14 +532,10 @@ int main(void)
 
 		for (int j = 0; ok && j < op; j++)
 			ok = strcmp(name, decode_op_name((enum decode_op)j)) != 0;
-		if (!ok)
-			printf("FAIL decode_op_name(%d) = \"%s\"\n", op,
-			       name ? name : "(null)");
-		check(ok);
+		HARNESS_CHECKF(ok, "decode_op_name(%d) = \"%s\"", op, name ? name : "(null)");
 	}
-	check(!strcmp(decode_op_name(DECODE_OP_COUNT), "unknown"));
-	check(!strcmp(decode_op_name((enum decode_op)-1), "unknown"));
+	HARNESS_CHECK(!strcmp(decode_op_name(DECODE_OP_COUNT), "unknown"));
+	HARNESS_CHECK(!strcmp(decode_op_name((enum decode_op)-1), "unknown"));
 
-	printf("decode: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return harness_done();
 }

@@ -26,6 +26,11 @@
 #include <string.h>
 #include "vm.h"
 
+/* Checks; console_printf() (patch.c's stats) is harness.h's. */
+#define HARNESS_NAME "patch"
+#define HARNESS_STUB_CONSOLE
+#include "harness.h"
+
 #define PAGES 256
 #define RAM_GPA 0x80000000UL
 #define MAX_RELEASES 4
@@ -33,10 +38,6 @@
 static struct vm vm;
 static uint8_t *orig;              /* RAM as the guest wrote it */
 static bool marked[PAGES], enforced[PAGES];
-static unsigned failures, checks;
-
-#define CHECK(c, ...) do { checks++; if (!(c)) { failures++; if (failures < 20) { \
-	printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } } while (0)
 
 /* ---- Umbra's side, simulated ----------------------------------------------------- */
 void *mm_alloc_contig(uint64_t size, uint64_t align)
@@ -83,11 +84,6 @@ void spt_xonly_enforce(struct vm *m)
 	memcpy(enforced, marked, sizeof(enforced));
 }
 
-void console_printf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
 /* ---- The model ---------------------------------------------------------------------- */
 #define NSITES 4096
 static uint64_t site_gpa[NSITES];
@@ -110,21 +106,21 @@ static void check_all(const char *when)
 	memcpy(want, orig, sizeof(want));
 	for (unsigned i = 0; i < NSITES; i++) {
 		const struct patch_site *s = patch_find(&vm, site_gpa[i]);
-		CHECK(!!s == live[i], "%s: site %u (0x%lx) found %d, live %d", when, i,
-		      site_gpa[i], !!s, live[i]);
+		HARNESS_CHECKF(!!s == live[i], "%s: site %u (0x%lx) found %d, live %d", when, i,
+			       site_gpa[i], !!s, live[i]);
 		if (s)
-			CHECK(s->insn == site_insn[i] && s->gpa == site_gpa[i],
-			      "%s: site %u holds another instruction", when, i);
+			HARNESS_CHECKF(s->insn == site_insn[i] && s->gpa == site_gpa[i],
+				       "%s: site %u holds another instruction", when, i);
 		if (live[i]) {
 			unsigned p = page_of(site_gpa[i]);
-			CHECK(marked[p] && enforced[p], "%s: page %u has ebreaks but is not "
-			      "execute-only in the shadows", when, p);
+			HARNESS_CHECKF(marked[p] && enforced[p], "%s: page %u has ebreaks but is not "
+				       "execute-only in the shadows", when, p);
 			want[site_gpa[i] - RAM_GPA] = PATCH_EBREAK & 0xff;
 			want[site_gpa[i] - RAM_GPA + 1] = PATCH_EBREAK >> 8;
 		}
 	}
-	CHECK(!memcmp(ram, want, sizeof(want)), "%s: RAM is not the originals plus the live ebreaks",
-	      when);
+	HARNESS_CHECKF(!memcmp(ram, want, sizeof(want)),
+		       "%s: RAM is not the originals plus the live ebreaks", when);
 	/* The overlay of a few random ranges, and of everything. */
 	for (int k = 0; k < 8; k++) {
 		uint64_t off = rnd() % (PAGES * PAGE_SIZE), len = 1 + rnd() % 9000;
@@ -132,8 +128,9 @@ static void check_all(const char *when)
 		len = len < PAGES * PAGE_SIZE - off ? len : PAGES * PAGE_SIZE - off;
 		memcpy(buf, ram + off, len);
 		patch_overlay(&vm, RAM_GPA + off, buf, len);
-		CHECK(!memcmp(buf, orig + off, len), "%s: overlay of [0x%lx, +%lu) is not the original",
-		      when, RAM_GPA + off, len);
+		HARNESS_CHECKF(!memcmp(buf, orig + off, len),
+			       "%s: overlay of [0x%lx, +%lu) is not the original",
+			       when, RAM_GPA + off, len);
 	}
 }
 
@@ -172,6 +169,8 @@ static void forget(unsigned i)
 
 int main(void)
 {
+	/* A broken table fails thousands of checks at once: show the first. */
+	harness.max_fail_lines = 20;
 	vm.ram_gpa = RAM_GPA;
 	vm.ram_size = PAGES * PAGE_SIZE;
 	vm.ram = mm_alloc_contig(vm.ram_size, PAGE_SIZE);
@@ -197,7 +196,7 @@ int main(void)
 	}
 	memcpy(orig, vm.ram, vm.ram_size);
 
-	CHECK(patch_init(&vm, true) == 0, "patch_init");
+	HARNESS_CHECKF(patch_init(&vm, true) == 0, "patch_init");
 	check_all("empty");
 	for (int step = 0; step < 6000; step++) {
 		unsigned r = rnd() % 16;
@@ -225,19 +224,14 @@ int main(void)
 	for (unsigned i = 0; i < NSITES; i++) {
 		if (releases[page_of(site_gpa[i])] >= MAX_RELEASES) {
 			note(i, 8);
-			CHECK(!patch_find(&vm, site_gpa[i]), "site %u patched again on a page "
-			      "released %u times", i, releases[page_of(site_gpa[i])]);
+			HARNESS_CHECKF(!patch_find(&vm, site_gpa[i]), "site %u patched again on a page "
+				       "released %u times", i, releases[page_of(site_gpa[i])]);
 		}
 	}
 	patch_release_all(&vm);
 	memset(live, 0, sizeof(live));
 	check_all("all released");
-	CHECK(!memcmp(vm.ram, orig, vm.ram_size), "RAM is the original after releasing all");
+	HARNESS_CHECKF(!memcmp(vm.ram, orig, vm.ram_size), "RAM is the original after releasing all");
 
-	if (failures) {
-		printf("patch: %u passed, %u failed\n", checks - failures, failures);
-		return 1;
-	}
-	printf("patch: %u passed, 0 failed\n", checks);
-	return 0;
+	return harness_done();
 }

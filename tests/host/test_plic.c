@@ -32,6 +32,9 @@
 
 #include "models.h"
 
+#define HARNESS_NAME "plic"
+#include "harness.h"
+
 /* ---- What the eip callback saw --------------------------------------------------- */
 
 struct sim {
@@ -269,8 +272,6 @@ static const struct tcase cases[] = {
 
 /* ---- The harness -------------------------------------------------------------------- */
 
-static unsigned passed, failed;
-
 static uint32_t reg_read(struct vdev *d, uint32_t off)
 {
 	uint64_t v = 0;
@@ -403,21 +404,21 @@ static void run_case(const struct tcase *tc)
 	unsigned nctx = tc->ncontexts ? tc->ncontexts : 4;
 	char why[200];
 
+	harness_begin("%s", tc->name);
 	s.ncontexts = nctx;
 	if (plic_init(&p, nsrc, nctx, sim_eip, &s) != 0) {
-		printf("FAIL plic: %s: plic_init(%u, %u) failed\n", tc->name, nsrc, nctx);
-		failed++;
+		harness_fail("plic_init(%u, %u) failed", nsrc, nctx);
+		harness_end();
 		return;
 	}
 	for (unsigned i = 0; i < MAX_OPS && tc->ops[i].kind != OP_END; i++) {
 		if (!run_op(&tc->ops[i], &p, &d, &s, why, sizeof(why)) ||
 		    !check_invariants(&p, &d, &s, why, sizeof(why))) {
-			printf("FAIL plic: %s: step %u: %s\n", tc->name, i + 1, why);
-			failed++;
-			return;
+			harness_fail("step %u: %s", i + 1, why);
+			break;
 		}
 	}
-	passed++;
+	harness_end();
 }
 
 /* ---- plic_init's argument checks ------------------------------------------------------- */
@@ -439,14 +440,9 @@ static void run_init_checks(void)
 		int rc = plic_init(&p, init_cases[i].nsources, init_cases[i].ncontexts,
 				   NULL, NULL);
 
-		if (rc != init_cases[i].rc) {
-			printf("FAIL plic: plic_init(%u, %u) = %d, expected %d\n",
+		HARNESS_CHECKF(rc == init_cases[i].rc, "plic_init(%u, %u) = %d, expected %d",
 			       init_cases[i].nsources, init_cases[i].ncontexts, rc,
 			       init_cases[i].rc);
-			failed++;
-		} else {
-			passed++;
-		}
 	}
 
 	/* No callback at all: the model must still work. */
@@ -459,13 +455,9 @@ static void run_init_checks(void)
 		plic_access(&d, PRIO_REG(5), 4, true, &v);
 		v = B(5);
 		plic_access(&d, EN_REG(S0, 0), 4, true, &v);
-		if (!plic_eip_level(&p, S0) || plic_eip_level(&p, 2) ||
-		    reg_read(&d, CLAIM_REG(S0)) != 5) {
-			printf("FAIL plic: NULL eip callback: wrong line or claim\n");
-			failed++;
-		} else {
-			passed++;
-		}
+		HARNESS_CHECKF(plic_eip_level(&p, S0) && !plic_eip_level(&p, 2) &&
+			       reg_read(&d, CLAIM_REG(S0)) == 5,
+			       "NULL eip callback: wrong line or claim");
 	}
 }
 
@@ -474,6 +466,5 @@ int main(void)
 	run_init_checks();
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		run_case(&cases[i]);
-	printf("plic: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return harness_done();
 }

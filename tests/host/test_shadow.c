@@ -53,8 +53,6 @@
  * (N and M count cases); exits 1 on any failure.
  */
 #include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +61,13 @@
 #include "mm.h"
 #include "vm.h"
 #include "platform.h"
+
+/* Cases and checks; panic() and console_printf() (what shadow.c prints
+ * lands in harness_console, for the stats test) are harness.h's. */
+#define HARNESS_NAME "shadow"
+#define HARNESS_STUB_PANIC
+#define HARNESS_STUB_CONSOLE
+#include "harness.h"
 
 /* Short names. */
 #define V PTE_V
@@ -82,55 +87,6 @@
 #define RAM_SIZE  (16UL << 20)
 #define GT_OFF    (12UL << 20)      /* guest tables: the top 4 MiB of RAM */
 #define RAM_GPA   0x80000000UL
-
-/* ---- Reporting ---------------------------------------------------------------- */
-
-static unsigned passed, failed;
-static char case_name[200];
-static bool case_bad, in_case;
-
-static void begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void begin(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(case_name, sizeof(case_name), fmt, ap);
-	va_end(ap);
-	case_bad = false;
-	in_case = true;
-}
-
-static void end(void)
-{
-	if (case_bad)
-		failed++;
-	else
-		passed++;
-	in_case = false;
-}
-
-static bool check_(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool check_(bool ok, int line, const char *fmt, ...)
-{
-	if (ok)
-		return true;
-	va_list ap;
-	printf("FAIL %s (line %d): ", in_case ? case_name : "(setup)", line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (in_case)
-		case_bad = true;
-	else
-		failed++;
-	return false;
-}
-
-#define CHECK(c) check_((c), __LINE__, "%s", #c)
-#define CHECKF(c, ...) check_((c), __LINE__, __VA_ARGS__)
-#define EQ(a, b) do { uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b); \
-	check_(a_ == b_, __LINE__, "%s == %s: got 0x%" PRIx64 ", want 0x%" PRIx64, #a, #b, a_, b_); } while (0)
 
 /* ---- The simulated hart ----------------------------------------------------------- */
 
@@ -152,7 +108,7 @@ void host_csr_write(const char *name, uint64_t val)
 		last_satp = val;
 		satp_writes++;
 	} else {
-		check_(false, __LINE__, "unexpected CSR write %s", name);
+		harness_fail("unexpected CSR write %s", name);
 	}
 }
 
@@ -179,38 +135,6 @@ static unsigned sf_count(bool by_va, uint64_t va, bool by_asid, uint64_t asid)
 			n++;
 	}
 	return n;
-}
-
-static jmp_buf panic_jmp;
-static bool panic_armed;
-static char panic_msg[256];
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_armed) {
-		panic_armed = false;
-		longjmp(panic_jmp, 1);
-	}
-	printf("FAIL %s: unexpected panic: %s\n", in_case ? case_name : "(setup)", panic_msg);
-	printf("shadow: %u passed, %u failed\n", passed, failed + 1);
-	exit(1);
-}
-
-static char console[4096];
-static size_t console_len;
-
-void console_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(console + console_len, sizeof(console) - console_len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		console_len = MIN(console_len + (size_t)n, sizeof(console) - 1);
 }
 
 /* ---- Host memory -------------------------------------------------------------------- */
@@ -248,19 +172,18 @@ void *mm_alloc_page(void)
 	}
 	uint8_t *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	if (!p) {
-		printf("out of host memory\n");
-		exit(2);
+		harness_fatal("out of host memory");
 	}
 	if (!pa_fits(p)) {
-		printf("host address %p minus UMBRA_VA_OFFSET does not fit in 56 bits\n", (void *)p);
-		exit(2);
+		harness_fatal("host address %p minus UMBRA_VA_OFFSET does not fit in 56 bits",
+			      (void *)p);
 	}
 	memset(p, 0, PAGE_SIZE);
 	if (npages == pages_cap) {
 		pages_cap = pages_cap ? 2 * pages_cap : 256;
 		pages = realloc(pages, pages_cap * sizeof(*pages));
 		if (!pages)
-			exit(2);
+			harness_fatal("out of host memory");
 	}
 	pages[npages++] = (struct page_rec){ p, true, 0 };
 	n_alloc++;
@@ -281,8 +204,8 @@ static unsigned bad_frees;
 void mm_free_page(void *page)
 {
 	struct page_rec *r = find_page(page);
-	if (!check_(r != NULL, __LINE__, "mm_free_page(%p): not a page of the pool", page) ||
-	    !check_(r->live, __LINE__, "mm_free_page(%p): double free", page)) {
+	if (!HARNESS_CHECKF(r != NULL, "mm_free_page(%p): not a page of the pool", page) ||
+	    !HARNESS_CHECKF(r->live, "mm_free_page(%p): double free", page)) {
 		bad_frees++;
 		return;
 	}
@@ -313,8 +236,8 @@ static void pool_reset(void)
 		if (!pages[i].live) {
 			for (unsigned b = 0; b < PAGE_SIZE; b++)
 				if (pages[i].p[b] != POISON) {
-					check_(false, __LINE__, "freed page %p written after free (byte %u)",
-					       (void *)pages[i].p, b);
+					harness_fail("freed page %p written after free (byte %u)",
+						     (void *)pages[i].p, b);
 					break;
 				}
 		}
@@ -337,8 +260,7 @@ static uint64_t gt_next;     /* next free guest table (gpa) */
 static uint64_t *g_ptr(uint64_t gpa)
 {
 	if (gpa < vm.ram_gpa || gpa - vm.ram_gpa >= RAM_SIZE) {
-		printf("test bug: gpa 0x%" PRIx64 " outside guest RAM\n", gpa);
-		exit(2);
+		harness_fatal("test bug: gpa 0x%" PRIx64 " outside guest RAM", gpa);
 	}
 	return (uint64_t *)(vm.ram + (gpa - vm.ram_gpa));
 }
@@ -413,8 +335,8 @@ static void world_begin(unsigned asid_bits, uint64_t ram_gpa)
 	last_satp = 0;
 	satp_writes = 0;
 	int r = spt_init(&spc, &vm, SPT_MAX_PAGES, 1);
-	EQ(r, 0);
-	EQ(n_live, SLOT_PAGES);
+	HARNESS_EQ(r, 0);
+	HARNESS_EQ(n_live, SLOT_PAGES);
 }
 
 static void world_end(void)
@@ -447,40 +369,40 @@ static size_t audit_table(unsigned slot, const struct pt_format *fmt, uint64_t *
 			continue;
 		if (pte == WPTE) {
 			windows_seen++;
-			if (!CHECKF(level == 2 && va == WINDOW_VA,
-				    "slot %u: window PTE at level %u for VA 0x%" PRIx64, slot, level, va))
+			if (!HARNESS_CHECKF(level == 2 && va == WINDOW_VA,
+					    "slot %u: window PTE at level %u for VA 0x%" PRIx64, slot, level, va))
 				return n;
 			continue;
 		}
-		if (!CHECKF(pte & V, "slot %u: non-zero invalid PTE 0x%" PRIx64 " at level %u VA 0x%" PRIx64,
-			    slot, pte, level, va))
+		if (!HARNESS_CHECKF(pte & V, "slot %u: non-zero invalid PTE 0x%" PRIx64 " at level %u VA 0x%" PRIx64,
+				    slot, pte, level, va))
 			continue;
 		if (is_table(pte)) {
-			if (!CHECKF(level > 0, "slot %u: table PTE at level 0 VA 0x%" PRIx64, slot, va))
+			if (!HARNESS_CHECKF(level > 0, "slot %u: table PTE at level 0 VA 0x%" PRIx64, slot, va))
 				continue;
-			CHECKF((pte & ((1UL << 10) - 1) & ~(V | SUPER)) == 0 && (pte >> 54) == 0,
-			       "slot %u: table PTE 0x%" PRIx64 " has stray bits", slot, pte);
+			HARNESS_CHECKF((pte & ((1UL << 10) - 1) & ~(V | SUPER)) == 0 && (pte >> 54) == 0,
+				       "slot %u: table PTE 0x%" PRIx64 " has stray bits", slot, pte);
 			uint64_t *child = host_va((pte >> 10) << 12);
 			struct page_rec *r = find_page(child);
-			if (!CHECKF(r && r->live, "slot %u: table at VA 0x%" PRIx64 " level %u is %s", slot, va,
-				    level, r ? "a freed page" : "not a pool page"))
+			if (!HARNESS_CHECKF(r && r->live, "slot %u: table at VA 0x%" PRIx64 " level %u is %s", slot, va,
+					    level, r ? "a freed page" : "not a pool page"))
 				continue;
-			if (!CHECKF(r->seen != audit_gen, "slot %u: table %p reached twice", slot, (void *)child))
+			if (!HARNESS_CHECKF(r->seen != audit_gen, "slot %u: table %p reached twice", slot, (void *)child))
 				continue;
 			r->seen = audit_gen;
 			n += audit_table(slot, fmt, child, level - 1, va);
 			continue;
 		}
 		/* A leaf: only 4 KiB, always U, V, A, D, never G; its frame is guest RAM. */
-		CHECKF(level == 0, "slot %u: leaf at level %u VA 0x%" PRIx64, slot, level, va);
-		CHECKF((pte & (V | U | A | D | G | RSW)) == (V | U | A | D) && (pte >> 54) == 0,
-		       "slot %u: leaf 0x%" PRIx64 " VA 0x%" PRIx64 " has wrong flag bits", slot, pte, va);
-		CHECKF(!(pte & W) || (pte & R), "slot %u: leaf 0x%" PRIx64 " is W without R", slot, pte);
-		CHECKF(va < WINDOW_VA, "slot %u: leaf in the window VA 0x%" PRIx64, slot, va);
+		HARNESS_CHECKF(level == 0, "slot %u: leaf at level %u VA 0x%" PRIx64, slot, level, va);
+		HARNESS_CHECKF((pte & (V | U | A | D | G | RSW)) == (V | U | A | D) && (pte >> 54) == 0,
+			       "slot %u: leaf 0x%" PRIx64 " VA 0x%" PRIx64 " has wrong flag bits", slot, pte, va);
+		HARNESS_CHECKF(!(pte & W) || (pte & R), "slot %u: leaf 0x%" PRIx64 " is W without R", slot, pte);
+		HARNESS_CHECKF(va < WINDOW_VA, "slot %u: leaf in the window VA 0x%" PRIx64, slot, va);
 		uint8_t *hva = (uint8_t *)host_va((pte >> 10) << 12);
-		CHECKF(hva >= vm.ram && hva < vm.ram + vm.ram_size,
-		       "slot %u: leaf 0x%" PRIx64 " VA 0x%" PRIx64 " maps a frame outside guest RAM",
-		       slot, pte, va);
+		HARNESS_CHECKF(hva >= vm.ram && hva < vm.ram + vm.ram_size,
+			       "slot %u: leaf 0x%" PRIx64 " VA 0x%" PRIx64 " maps a frame outside guest RAM",
+			       slot, pte, va);
 	}
 	return n;
 }
@@ -492,44 +414,44 @@ static void audit(void)
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
 		struct spt_shadow *sh = &spc.slot[s];
 		struct page_rec *r = find_page(sh->root);
-		if (!CHECKF(r && r->live, "slot %u: root is not a live pool page", s))
+		if (!HARNESS_CHECKF(r && r->live, "slot %u: root is not a live pool page", s))
 			continue;
 		r->seen = audit_gen;
 		struct page_rec *wl2 = find_page(sh->window_l2);
-		if (CHECKF(wl2 && wl2->live, "slot %u: window table is not a live pool page", s))
-			CHECKF(sh->window_l2[511] == WPTE, "slot %u: window table lost the window", s);
+		if (HARNESS_CHECKF(wl2 && wl2->live, "slot %u: window table is not a live pool page", s))
+			HARNESS_CHECKF(sh->window_l2[511] == WPTE, "slot %u: window table lost the window", s);
 		if (!sh->fmt) {
 			bool zero = true;
 			for (unsigned i = 0; i < 512; i++)
 				zero &= sh->root[i] == 0;
-			CHECKF(!sh->used && zero, "slot %u: never used but not empty", s);
+			HARNESS_CHECKF(!sh->used && zero, "slot %u: never used but not empty", s);
 			reached += 2;	/* the root and the window table */
 			continue;
 		}
-		CHECKF(sh->fmt == spt_guest_format(sh->satp) || !sh->used,
-		       "slot %u: format does not match its satp", s);
+		HARNESS_CHECKF(sh->fmt == spt_guest_format(sh->satp) || !sh->used,
+			       "slot %u: format does not match its satp", s);
 		windows_seen = 0;
 		reached += audit_table(s, sh->fmt, sh->root, sh->fmt->levels - 1, 0);
-		CHECKF(windows_seen == 1, "slot %u: the window is reachable %u times", s, windows_seen);
+		HARNESS_CHECKF(windows_seen == 1, "slot %u: the window is reachable %u times", s, windows_seen);
 		/* The window table is the slot's, reached or not (Sv39). */
 		if (wl2 && wl2->seen != audit_gen) {
 			wl2->seen = audit_gen;
 			reached++;
 		}
 		if (spc.host_asids)
-			EQ(sh->host_asid, s + 1);
+			HARNESS_EQ(sh->host_asid, s + 1);
 		else
-			EQ(sh->host_asid, 0);
+			HARNESS_EQ(sh->host_asid, 0);
 	}
 	struct spt_shadow *act = spc.active;
-	CHECKF(!act || (act >= spc.slot && act < spc.slot + SPT_SLOTS && act->used && !act->stale),
-	       "the active shadow is not a used, fresh slot");
-	CHECKF(reached == n_live, "leak: %zu live pages, %zu reachable (allocated %" PRIu64
-	       ", freed %" PRIu64 ")", (size_t)n_live, reached, n_alloc, n_free);
-	EQ(n_alloc, n_free + n_live);
-	EQ(bad_frees, 0);
+	HARNESS_CHECKF(!act || (act >= spc.slot && act < spc.slot + SPT_SLOTS && act->used && !act->stale),
+		       "the active shadow is not a used, fresh slot");
+	HARNESS_CHECKF(reached == n_live, "leak: %zu live pages, %zu reachable (allocated %" PRIu64
+		       ", freed %" PRIu64 ")", (size_t)n_live, reached, n_alloc, n_free);
+	HARNESS_EQ(n_alloc, n_free + n_live);
+	HARNESS_EQ(bad_frees, 0);
 	for (unsigned i = 0; i < 512; i++)
-		if (!CHECKF(window_page[i] == window_pattern(i), "window table written at %u", i))
+		if (!HARNESS_CHECKF(window_page[i] == window_pattern(i), "window table written at %u", i))
 			break;
 }
 
@@ -595,7 +517,7 @@ static void fill(struct spt_shadow *sh, uint64_t va)
 {
 	struct spt_walk w;
 	int r = spt_fault(&spc, sh, va, SPT_LOAD, priv_of_view(sh->view), sstatus_of_view(sh->view), &w);
-	CHECKF(r == SPT_FILLED, "fill 0x%" PRIx64 ": spt_fault returned %d (cause %" PRIu64 ")", va, r, w.cause);
+	HARNESS_CHECKF(r == SPT_FILLED, "fill 0x%" PRIx64 ": spt_fault returned %d (cause %" PRIu64 ")", va, r, w.cause);
 }
 
 /* ---- spt_view --------------------------------------------------------------------------------- */
@@ -615,9 +537,9 @@ static void test_view(void)
 		{ PRV_U, SSTATUS_SPIE | SSTATUS_UXL, 0 },
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
-		begin("spt_view(%u, 0x%" PRIx64 ")", rows[i].mode, rows[i].ss);
-		EQ(spt_view(rows[i].mode, rows[i].ss), rows[i].view);
-		end();
+		harness_begin("spt_view(%u, 0x%" PRIx64 ")", rows[i].mode, rows[i].ss);
+		HARNESS_EQ(spt_view(rows[i].mode, rows[i].ss), rows[i].view);
+		harness_end();
 	}
 }
 
@@ -643,114 +565,114 @@ static void test_cache(unsigned asid_bits)
 	}
 	struct spt_stats *st = &spc.stats;
 
-	begin("%s: spt_init", cfg);
-	EQ(spc.host_asids, asids);
-	EQ(n_live, SLOT_PAGES);
+	harness_begin("%s: spt_init", cfg);
+	HARNESS_EQ(spc.host_asids, asids);
+	HARNESS_EQ(n_live, SLOT_PAGES);
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
-		EQ(spc.slot[s].used, 0);
-		EQ(spc.slot[s].host_asid, asids ? s + 1 : 0);
+		HARNESS_EQ(spc.slot[s].used, 0);
+		HARNESS_EQ(spc.slot[s].host_asid, asids ? s + 1 : 0);
 	}
-	end();
+	harness_end();
 
-	begin("%s: Bare", cfg);
+	harness_begin("%s: Bare", cfg);
 	sf_n = 0;
-	CHECK(spt_switch(&spc, 0, SPT_VIEW_S) == NULL);
-	EQ(last_satp, SATP_MODE_SV39 << 60 | host_pa(bare_page) >> 12);
-	EQ(sf_n, asids ? 0 : 1);
+	HARNESS_CHECK(spt_switch(&spc, 0, SPT_VIEW_S) == NULL);
+	HARNESS_EQ(last_satp, SATP_MODE_SV39 << 60 | host_pa(bare_page) >> 12);
+	HARNESS_EQ(sf_n, asids ? 0 : 1);
 	if (!asids)
-		EQ(sf_count(false, 0, false, 0), 1);
+		HARNESS_EQ(sf_count(false, 0, false, 0), 1);
 	/* A Bare satp with an ASID field is still Bare. */
-	CHECK(spt_switch(&spc, 5UL << SATP_ASID_SHIFT | 0x80000, 0) == NULL);
-	EQ(st->hits + st->misses, 0);
-	EQ(n_live, SLOT_PAGES);
-	end();
+	HARNESS_CHECK(spt_switch(&spc, 5UL << SATP_ASID_SHIFT | 0x80000, 0) == NULL);
+	HARNESS_EQ(st->hits + st->misses, 0);
+	HARNESS_EQ(n_live, SLOT_PAGES);
+	harness_end();
 
-	begin("%s: Bare fault is NOT_RAM at the same address", cfg);
+	harness_begin("%s: Bare fault is NOT_RAM at the same address", cfg);
 	{
 		struct spt_walk w;
 		uint64_t f = st->faults;
-		EQ(spt_fault(&spc, NULL, 0x1234567, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
-		EQ(w.gpa, 0x1234567);
-		EQ(st->faults, f + 1);
+		HARNESS_EQ(spt_fault(&spc, NULL, 0x1234567, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+		HARNESS_EQ(w.gpa, 0x1234567);
+		HARNESS_EQ(st->faults, f + 1);
 	}
-	end();
+	harness_end();
 
 	uint64_t sA = g_satp(&pt_sv39, 1, roots[0]);
-	begin("%s: first Sv39 shadow", cfg);
+	harness_begin("%s: first Sv39 shadow", cfg);
 	sf_n = 0;
 	struct spt_shadow *a = spt_switch(&spc, sA, SPT_VIEW_S);
-	if (CHECK(a != NULL)) {
-		EQ(a->used, 1);
-		EQ(a->satp, sA);
-		EQ(a->view, SPT_VIEW_S);
-		CHECK(a->fmt == &pt_sv39);
-		EQ(a->root[511], WPTE);
-		CHECK(sh_empty(a));
-		EQ(last_satp, expect_satp(a));
-		EQ((last_satp >> 44) & 0xffff, asids ? a->host_asid : 0);
+	if (HARNESS_CHECK(a != NULL)) {
+		HARNESS_EQ(a->used, 1);
+		HARNESS_EQ(a->satp, sA);
+		HARNESS_EQ(a->view, SPT_VIEW_S);
+		HARNESS_CHECK(a->fmt == &pt_sv39);
+		HARNESS_EQ(a->root[511], WPTE);
+		HARNESS_CHECK(sh_empty(a));
+		HARNESS_EQ(last_satp, expect_satp(a));
+		HARNESS_EQ((last_satp >> 44) & 0xffff, asids ? a->host_asid : 0);
 		if (asids)
-			CHECK(a->host_asid >= 1 && a->host_asid <= SPT_SLOTS);
+			HARNESS_CHECK(a->host_asid >= 1 && a->host_asid <= SPT_SLOTS);
 		else
-			CHECK(sf_count(false, 0, false, 0) >= 1);
+			HARNESS_CHECK(sf_count(false, 0, false, 0) >= 1);
 	}
-	EQ(st->misses, 1);
-	EQ(st->hits, 0);
-	end();
+	HARNESS_EQ(st->misses, 1);
+	HARNESS_EQ(st->hits, 0);
+	harness_end();
 
-	begin("%s: same (satp, view) hits", cfg);
+	harness_begin("%s: same (satp, view) hits", cfg);
 	fill(a, 0x10000000);
 	uint64_t alloc0 = n_alloc;
 	struct spt_shadow *a2 = spt_switch(&spc, sA, SPT_VIEW_S);
-	CHECK(a2 == a);
-	EQ(st->hits, 1);
-	EQ(st->misses, 1);
-	EQ(last_satp, expect_satp(a));
-	CHECK(sh_leaf(a, 0x10000000) != 0);     /* a hit keeps the contents */
-	EQ(n_alloc, alloc0);
-	end();
+	HARNESS_CHECK(a2 == a);
+	HARNESS_EQ(st->hits, 1);
+	HARNESS_EQ(st->misses, 1);
+	HARNESS_EQ(last_satp, expect_satp(a));
+	HARNESS_CHECK(sh_leaf(a, 0x10000000) != 0); /* a hit keeps the contents */
+	HARNESS_EQ(n_alloc, alloc0);
+	harness_end();
 
-	begin("%s: other view misses", cfg);
+	harness_begin("%s: other view misses", cfg);
 	struct spt_shadow *b = spt_switch(&spc, sA, SPT_VIEW_S | SPT_VIEW_SUM);
-	CHECK(b && b != a);
-	EQ(st->misses, 2);
+	HARNESS_CHECK(b && b != a);
+	HARNESS_EQ(st->misses, 2);
 	if (b) {
-		EQ(b->view, SPT_VIEW_S | SPT_VIEW_SUM);
-		CHECK(sh_empty(b));
-		EQ(last_satp, expect_satp(b));
+		HARNESS_EQ(b->view, SPT_VIEW_S | SPT_VIEW_SUM);
+		HARNESS_CHECK(sh_empty(b));
+		HARNESS_EQ(last_satp, expect_satp(b));
 	}
-	end();
+	harness_end();
 
-	begin("%s: other ASID, same root misses", cfg);
+	harness_begin("%s: other ASID, same root misses", cfg);
 	struct spt_shadow *c = spt_switch(&spc, g_satp(&pt_sv39, 2, roots[0]), SPT_VIEW_S);
-	CHECK(c && c != a && c != b);
-	EQ(st->misses, 3);
-	end();
+	HARNESS_CHECK(c && c != a && c != b);
+	HARNESS_EQ(st->misses, 3);
+	harness_end();
 
-	begin("%s: other root, same ASID misses", cfg);
+	harness_begin("%s: other root, same ASID misses", cfg);
 	struct spt_shadow *d = spt_switch(&spc, g_satp(&pt_sv39, 1, roots[1]), SPT_VIEW_S);
-	CHECK(d && d != a && d != b && d != c);
-	EQ(st->misses, 4);
-	end();
+	HARNESS_CHECK(d && d != a && d != b && d != c);
+	HARNESS_EQ(st->misses, 4);
+	harness_end();
 
-	begin("%s: Sv48 shadow has the window in a table at 511", cfg);
+	harness_begin("%s: Sv48 shadow has the window in a table at 511", cfg);
 	struct spt_shadow *e = spt_switch(&spc, g_satp(&pt_sv48, 1, roots[4]), SPT_VIEW_S);
-	if (CHECK(e != NULL)) {
-		CHECK(e->fmt == &pt_sv48);
-		CHECK(sh_empty(e));
-		CHECK(sh_window_ok(e));
-		EQ(last_satp, expect_satp(e));
-		EQ(last_satp >> 60, SATP_MODE_SV48);
+	if (HARNESS_CHECK(e != NULL)) {
+		HARNESS_CHECK(e->fmt == &pt_sv48);
+		HARNESS_CHECK(sh_empty(e));
+		HARNESS_CHECK(sh_window_ok(e));
+		HARNESS_EQ(last_satp, expect_satp(e));
+		HARNESS_EQ(last_satp >> 60, SATP_MODE_SV48);
 	}
-	EQ(n_live, SLOT_PAGES + 2);        /* a's fill (the window table is the slot's) */
-	end();
+	HARNESS_EQ(n_live, SLOT_PAGES + 2); /* a's fill (the window table is the slot's) */
+	harness_end();
 
-	begin("%s: same root in Sv39 and Sv48 are different shadows", cfg);
+	harness_begin("%s: same root in Sv39 and Sv48 are different shadows", cfg);
 	struct spt_shadow *e39 = spt_switch(&spc, g_satp(&pt_sv39, 1, roots[4]), SPT_VIEW_S);
-	CHECK(e39 && e39 != e);
-	end();
+	HARNESS_CHECK(e39 && e39 != e);
+	harness_end();
 
 	/* Fill the cache with distinct keys: 6 used so far, key k = (root, asid, view). */
-	begin("%s: %u distinct keys, distinct slots and host ASIDs", cfg, SPT_SLOTS);
+	harness_begin("%s: %u distinct keys, distinct slots and host ASIDs", cfg, SPT_SLOTS);
 	uint64_t satp_of[SPT_SLOTS + 4];
 	unsigned view_of[SPT_SLOTS + 4];
 	for (unsigned k = 0; k < SPT_SLOTS + 4; k++) {
@@ -759,51 +681,51 @@ static void test_cache(unsigned asid_bits)
 	}
 	uint64_t ev0 = st->evictions;
 	for (unsigned k = 0; k < SPT_SLOTS - 6; k++)
-		CHECK(spt_switch(&spc, satp_of[k], view_of[k]) != NULL);
-	EQ(st->evictions, ev0);
-	EQ(st->misses, SPT_SLOTS);
+		HARNESS_CHECK(spt_switch(&spc, satp_of[k], view_of[k]) != NULL);
+	HARNESS_EQ(st->evictions, ev0);
+	HARNESS_EQ(st->misses, SPT_SLOTS);
 	bool asid_used[SPT_SLOTS + 2] = { false };
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
 		struct spt_shadow *sh = &spc.slot[s];
-		CHECKF(sh->used, "slot %u unused after %u distinct keys", s, SPT_SLOTS);
+		HARNESS_CHECKF(sh->used, "slot %u unused after %u distinct keys", s, SPT_SLOTS);
 		if (asids) {
-			CHECKF(sh->host_asid >= 1 && sh->host_asid <= SPT_SLOTS && !asid_used[sh->host_asid],
-			       "slot %u host ASID %u", s, sh->host_asid);
+			HARNESS_CHECKF(sh->host_asid >= 1 && sh->host_asid <= SPT_SLOTS && !asid_used[sh->host_asid],
+				       "slot %u host ASID %u", s, sh->host_asid);
 			if (sh->host_asid <= SPT_SLOTS)
 				asid_used[sh->host_asid] = true;
 		}
 	}
-	end();
+	harness_end();
 
 	/* The least recently used is 'a'... but touch it: then b is the LRU. */
-	begin("%s: LRU eviction", cfg);
-	CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
+	harness_begin("%s: LRU eviction", cfg);
+	HARNESS_CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
 	sf_n = 0;
 	uint64_t frees0 = n_free;
 	struct spt_shadow *n1 = spt_switch(&spc, satp_of[SPT_SLOTS - 6], view_of[SPT_SLOTS - 6]);
-	CHECK(n1 == b);
-	EQ(st->evictions, ev0 + 1);
+	HARNESS_CHECK(n1 == b);
+	HARNESS_EQ(st->evictions, ev0 + 1);
 	if (n1) {
-		EQ(n1->satp, satp_of[SPT_SLOTS - 6]);
-		CHECK(sh_empty(n1));
+		HARNESS_EQ(n1->satp, satp_of[SPT_SLOTS - 6]);
+		HARNESS_CHECK(sh_empty(n1));
 		if (asids)
-			CHECK(sf_count(false, 0, true, n1->host_asid) >= 1);
-		EQ(last_satp, expect_satp(n1));
+			HARNESS_CHECK(sf_count(false, 0, true, n1->host_asid) >= 1);
+		HARNESS_EQ(last_satp, expect_satp(n1));
 	}
-	EQ(n_free, frees0);        /* b held nothing */
+	HARNESS_EQ(n_free, frees0); /* b held nothing */
 	/* Next LRU is c: it gets evicted next, 'a' (just touched) is kept. */
 	struct spt_shadow *n2 = spt_switch(&spc, satp_of[SPT_SLOTS - 5], view_of[SPT_SLOTS - 5]);
-	CHECK(n2 == c);
-	CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
-	CHECK(sh_leaf(a, 0x10000000) != 0);
+	HARNESS_CHECK(n2 == c);
+	HARNESS_CHECK(spt_switch(&spc, sA, SPT_VIEW_S) == a);
+	HARNESS_CHECK(sh_leaf(a, 0x10000000) != 0);
 	/* An evicted key comes back as a miss. */
 	uint64_t m0 = st->misses;
 	struct spt_shadow *bb = spt_switch(&spc, sA, SPT_VIEW_S | SPT_VIEW_SUM);
-	CHECK(bb == d);                        /* d was the LRU now */
-	EQ(st->misses, m0 + 1);
-	end();
+	HARNESS_CHECK(bb == d);                /* d was the LRU now */
+	HARNESS_EQ(st->misses, m0 + 1);
+	harness_end();
 
-	begin("%s: evicting a filled shadow frees its tables", cfg);
+	harness_begin("%s: evicting a filled shadow frees its tables", cfg);
 	/* Make 'a' the LRU by touching every other slot, then evict it. */
 	for (unsigned s = 0; s < SPT_SLOTS; s++) {
 		struct spt_shadow *sh = &spc.slot[s];
@@ -813,23 +735,23 @@ static void test_cache(unsigned asid_bits)
 	frees0 = n_free;
 	sf_n = 0;
 	struct spt_shadow *n3 = spt_switch(&spc, satp_of[SPT_SLOTS - 4], view_of[SPT_SLOTS - 4]);
-	CHECK(n3 == a);
-	EQ(n_free, frees0 + 2);               /* Sv39: the L1 and L0 tables of the fill */
+	HARNESS_CHECK(n3 == a);
+	HARNESS_EQ(n_free, frees0 + 2);       /* Sv39: the L1 and L0 tables of the fill */
 	if (n3) {
-		CHECK(sh_empty(n3));
-		EQ(sh_leaf(n3, 0x10000000), 0);
+		HARNESS_CHECK(sh_empty(n3));
+		HARNESS_EQ(sh_leaf(n3, 0x10000000), 0);
 		if (asids)
-			EQ(sf_count(false, 0, true, n3->host_asid), 1);
+			HARNESS_EQ(sf_count(false, 0, true, n3->host_asid), 1);
 		else
-			CHECK(sf_count(false, 0, false, 0) >= 1);
+			HARNESS_CHECK(sf_count(false, 0, false, 0) >= 1);
 	}
-	end();
+	harness_end();
 
-	begin("%s: stats", cfg);
-	EQ(st->hits, 1 + 1 + 1 + (SPT_SLOTS - 1));
-	EQ(st->misses, 6 + (SPT_SLOTS - 6) + 4);
-	EQ(st->evictions, 4);
-	end();
+	harness_begin("%s: stats", cfg);
+	HARNESS_EQ(st->hits, 1 + 1 + 1 + (SPT_SLOTS - 1));
+	HARNESS_EQ(st->misses, 6 + (SPT_SLOTS - 6) + 4);
+	HARNESS_EQ(st->evictions, 4);
+	harness_end();
 	world_end();
 }
 
@@ -890,17 +812,17 @@ static void test_fill_matrix(void)
 		uint64_t fva = va + (acc == SPT_FETCH ? 0x122 : 0x128);
 
 		world_begin(n & 1 ? 0 : 16, RAM_GPA);
-		begin("fill %s va=0x%" PRIx64 " %c sum=%u mxr=%u pte=%s%s%s%s %s", fmt->name, va,
-		      mode ? 'S' : 'U', sum, mxr, kinds[ki].name, uad & 1 ? "U" : "", uad & 2 ? "A" : "",
-		      uad & 4 ? "D" : "", acc_name[acc]);
+		harness_begin("fill %s va=0x%" PRIx64 " %c sum=%u mxr=%u pte=%s%s%s%s %s", fmt->name, va,
+			      mode ? 'S' : 'U', sum, mxr, kinds[ki].name, uad & 1 ? "U" : "", uad & 2 ? "A" : "",
+			      uad & 4 ? "D" : "", acc_name[acc]);
 		uint64_t root = g_table();
 		uint64_t *leaf = g_map(fmt, root, va, 0, frame, bits);
 		uint64_t leaf_gpa = g_slot(fmt, root, va, 0);
 		uint64_t orig = *leaf;
 		unsigned view = spt_view(priv, ss);
 		struct spt_shadow *sh = spt_switch(&spc, g_satp(fmt, 7, root), view);
-		if (!CHECK(sh != NULL)) {
-			end();
+		if (!HARNESS_CHECK(sh != NULL)) {
+			harness_end();
 			world_end();
 			continue;
 		}
@@ -912,31 +834,31 @@ static void test_fill_matrix(void)
 		int r = spt_fault(&spc, sh, fva, acc, priv, ss, &w);
 		struct spt_stats *st = &spc.stats;
 		uint64_t cause = oracle_cause(bits, acc, priv, ss);
-		EQ(st->faults, before.faults + 1);
+		HARNESS_EQ(st->faults, before.faults + 1);
 		if (cause) {
-			EQ(r, SPT_GUEST_FAULT);
-			EQ(w.cause, cause);
-			EQ(*leaf, orig);                 /* a faulting access never sets A/D */
-			EQ(st->guest_faults, before.guest_faults + 1);
-			EQ(st->fills, before.fills);
-			EQ(st->ad_updates, before.ad_updates);
-			EQ(n_alloc, alloc0);
-			EQ(sf_n, 0);
-			EQ(sh_leaf(sh, fva), 0);
+			HARNESS_EQ(r, SPT_GUEST_FAULT);
+			HARNESS_EQ(w.cause, cause);
+			HARNESS_EQ(*leaf, orig);         /* a faulting access never sets A/D */
+			HARNESS_EQ(st->guest_faults, before.guest_faults + 1);
+			HARNESS_EQ(st->fills, before.fills);
+			HARNESS_EQ(st->ad_updates, before.ad_updates);
+			HARNESS_EQ(n_alloc, alloc0);
+			HARNESS_EQ(sf_n, 0);
+			HARNESS_EQ(sh_leaf(sh, fva), 0);
 		} else {
 			uint64_t want_pte = orig | A | (acc == SPT_STORE ? D : 0);
 			bool adu = want_pte != orig;
-			EQ(r, SPT_FILLED);
-			EQ(w.cause, 0);
-			EQ(w.gpa, frame | (fva & 0xfff));
-			EQ(w.level, 0);
-			EQ(w.pte_gpa, leaf_gpa);
-			EQ(w.pte, want_pte);
-			EQ(*leaf, want_pte);
-			EQ(w.ad_updated, adu);
-			EQ(st->ad_updates, before.ad_updates + adu);
-			EQ(st->fills, before.fills + 1);
-			EQ(st->guest_faults, before.guest_faults);
+			HARNESS_EQ(r, SPT_FILLED);
+			HARNESS_EQ(w.cause, 0);
+			HARNESS_EQ(w.gpa, frame | (fva & 0xfff));
+			HARNESS_EQ(w.level, 0);
+			HARNESS_EQ(w.pte_gpa, leaf_gpa);
+			HARNESS_EQ(w.pte, want_pte);
+			HARNESS_EQ(*leaf, want_pte);
+			HARNESS_EQ(w.ad_updated, adu);
+			HARNESS_EQ(st->ad_updates, before.ad_updates + adu);
+			HARNESS_EQ(st->fills, before.fills + 1);
+			HARNESS_EQ(st->guest_faults, before.guest_faults);
 			/* The view rules, from the final guest PTE. */
 			bool s_view = view & SPT_VIEW_S;
 			bool gu = want_pte & U;
@@ -946,28 +868,28 @@ static void test_fill_matrix(void)
 			uint64_t want = frame_bits(frame) | V | U | A | D |
 					(er ? R : 0) | (ew ? W : 0) | (ex ? X : 0);
 			uint64_t got = sh_leaf(sh, fva);
-			EQ(got, want);
+			HARNESS_EQ(got, want);
 			/* Whatever the rules, the retried access must now succeed
 			 * on the real MMU (real U-mode, MXR off)... */
-			CHECKF(got & (acc == SPT_LOAD ? R : acc == SPT_STORE ? W : X),
-			       "retry would fault again: shadow 0x%" PRIx64, got);
+			HARNESS_CHECKF(got & (acc == SPT_LOAD ? R : acc == SPT_STORE ? W : X),
+				       "retry would fault again: shadow 0x%" PRIx64, got);
 			/* ...and nothing the view forbids is allowed. */
 			if (!s_view)
-				CHECK(gu);
+				HARNESS_CHECK(gu);
 			if (s_view && gu)
-				CHECK(sum && !(got & X));
+				HARNESS_CHECK(sum && !(got & X));
 			/* New tables: the path below the root (Sv48's top 512 GiB
 			 * already has the window's holder). */
 			unsigned want_tables = fmt->levels - 1 - (fmt->levels == 4 && vpn(va, 3) == 511);
-			EQ(n_alloc, alloc0 + want_tables);
-			EQ(sf_n, 1);
-			EQ(sf_count(true, fva, true, sh->host_asid), 1);
-			CHECK(sh_window_ok(sh));
+			HARNESS_EQ(n_alloc, alloc0 + want_tables);
+			HARNESS_EQ(sf_n, 1);
+			HARNESS_EQ(sf_count(true, fva, true, sh->host_asid), 1);
+			HARNESS_CHECK(sh_window_ok(sh));
 			/* The neighbour pages are not mapped. */
-			EQ(sh_leaf(sh, va + 0x1000), 0);
-			EQ(sh_leaf(sh, va - 0x1000), 0);
+			HARNESS_EQ(sh_leaf(sh, va + 0x1000), 0);
+			HARNESS_EQ(sh_leaf(sh, va - 0x1000), 0);
 		}
-		end();
+		harness_end();
 		world_end();
 	}
 	printf("(fill matrix: %u cases)\n", n);
@@ -992,8 +914,8 @@ static void test_view_safety(void)
 			unsigned priv = pm & 1 ? PRV_S : PRV_U;
 			uint64_t ss = (pm & 2 ? SUM : 0) | (pm & 4 ? MXR : 0);
 			world_begin(16, RAM_GPA);
-			begin("view safety: view %u, fault reported as %c sum=%u mxr=%u", view,
-			      priv == PRV_S ? 'S' : 'U', !!(pm & 2), !!(pm & 4));
+			harness_begin("view safety: view %u, fault reported as %c sum=%u mxr=%u", view,
+				      priv == PRV_S ? 'S' : 'U', !!(pm & 2), !!(pm & 4));
 			uint64_t root = g_table();
 			struct { uint64_t va, pte; } pg[ARRAY_SIZE(kinds) * 2];
 			for (unsigned i = 0; i < ARRAY_SIZE(pg); i++) {
@@ -1020,16 +942,16 @@ static void test_view_safety(void)
 					if ((g & X) && !(s && (g & U)))
 						allowed |= X;
 				}
-				CHECKF((leaf & (R | W | X) & ~allowed) == 0,
-				       "page %s%s %s: shadow 0x%" PRIx64 " allows more than 0x%" PRIx64,
-				       (const char *[]){ "R", "RW", "X", "RX", "RWX" }[i / 2],
-				       i & 1 ? "U" : "", (const char *[]){ "load", "store", "fetch" }[acc],
-				       leaf, allowed);
+				HARNESS_CHECKF((leaf & (R | W | X) & ~allowed) == 0,
+					       "page %s%s %s: shadow 0x%" PRIx64 " allows more than 0x%" PRIx64,
+					       (const char *[]){ "R", "RW", "X", "RX", "RWX" }[i / 2],
+					       i & 1 ? "U" : "", (const char *[]){ "load", "store", "fetch" }[acc],
+					       leaf, allowed);
 			}
 			/* An access the view forbids leaves an invalid entry behind:
 			 * empty the shadow before the audit. */
 			spt_sfence(&spc, false, 0, false, 0);
-			end();
+			harness_end();
 			world_end();
 		}
 	}
@@ -1063,7 +985,7 @@ static void test_sequences(void)
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
 		world_begin(16, RAM_GPA);
-		begin("sequence: %s", rows[i].desc);
+		harness_begin("sequence: %s", rows[i].desc);
 		uint64_t root = g_table(), va = 0x40001000, frame = RAM_GPA + 0x7000;
 		uint64_t *leaf = g_map(rows[i].fmt, root, va, 0, frame, rows[i].bits);
 		struct spt_shadow *sh = spt_switch(&spc, g_satp(rows[i].fmt, 0, root), rows[i].view);
@@ -1073,36 +995,36 @@ static void test_sequences(void)
 			uint64_t before = *leaf, alloc0 = n_alloc;
 			int r = spt_fault(&spc, sh, va + 8, rows[i].acc[k], priv_of_view(rows[i].view),
 					  sstatus_of_view(rows[i].view), &w);
-			EQ(r, SPT_FILLED);
-			EQ(*leaf & (A | D), rows[i].guest_ad[k]);
+			HARNESS_EQ(r, SPT_FILLED);
+			HARNESS_EQ(*leaf & (A | D), rows[i].guest_ad[k]);
 			ad_updates += *leaf != before;
-			EQ(sh_leaf(sh, va) & (R | W | X), rows[i].shadow[k]);
-			EQ(sh_leaf(sh, va) & ~0x3ffUL, frame_bits(frame));
+			HARNESS_EQ(sh_leaf(sh, va) & (R | W | X), rows[i].shadow[k]);
+			HARNESS_EQ(sh_leaf(sh, va) & ~0x3ffUL, frame_bits(frame));
 			if (k > 0)
-				EQ(n_alloc, alloc0);      /* the same entry is rewritten */
+				HARNESS_EQ(n_alloc, alloc0); /* the same entry is rewritten */
 		}
-		EQ(spc.stats.ad_updates, ad_updates);
-		EQ(spc.stats.fills, rows[i].n);
-		end();
+		HARNESS_EQ(spc.stats.ad_updates, ad_updates);
+		HARNESS_EQ(spc.stats.fills, rows[i].n);
+		harness_end();
 		world_end();
 	}
 
 	world_begin(16, RAM_GPA);
-	begin("spt_translate: updates A/D, touches no shadow");
+	harness_begin("spt_translate: updates A/D, touches no shadow");
 	{
 		uint64_t root = g_table();
 		uint64_t *leaf = g_map(&pt_sv39, root, 0x5000, 0, RAM_GPA + 0x9000, V | R | W);
 		struct spt_walk w;
 		uint64_t alloc0 = n_alloc;
-		EQ(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_STORE, PRV_S, 0, true, &w), 0);
-		EQ(w.gpa, RAM_GPA + 0x9010);
-		EQ(*leaf & (A | D), A | D);
-		EQ(n_alloc, alloc0);
-		EQ(spc.stats.faults, 0);
-		CHECK(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_FETCH, PRV_S, 0, true, &w) < 0);
-		EQ(w.cause, CAUSE_FETCH_PAGE_FAULT);
+		HARNESS_EQ(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_STORE, PRV_S, 0, true, &w), 0);
+		HARNESS_EQ(w.gpa, RAM_GPA + 0x9010);
+		HARNESS_EQ(*leaf & (A | D), A | D);
+		HARNESS_EQ(n_alloc, alloc0);
+		HARNESS_EQ(spc.stats.faults, 0);
+		HARNESS_CHECK(spt_translate(&vm, g_satp(&pt_sv39, 0, root), 0x5010, SPT_FETCH, PRV_S, 0, true, &w) < 0);
+		HARNESS_EQ(w.cause, CAUSE_FETCH_PAGE_FAULT);
 	}
-	end();
+	harness_end();
 	world_end();
 }
 
@@ -1127,201 +1049,201 @@ static void test_superpages(unsigned asid_bits)
 
 	/* ---- Sv39, a 2 MiB guest page next to 4 KiB ones ---- */
 	world_begin(asid_bits, RAM_GPA);
-	begin("%s: sv39 2M: fills map 4K pages and mark the L1 entry", cfg);
+	harness_begin("%s: sv39 2M: fills map 4K pages and mark the L1 entry", cfg);
 	uint64_t root = g_table();
 	uint64_t sva = 0x40600000, spa = RAM_GPA + 0x400000;
 	g_map(&pt_sv39, root, sva, 1, spa, V | R | W | A | D);
 	g_map(&pt_sv39, root, sva + 0x200000, 0, RAM_GPA + 0x9000, V | R | W | A | D);
 	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 3, root), SPT_VIEW_S);
 	uint64_t alloc0 = n_alloc;
-	EQ(spt_fault(&spc, sh, sva + 0x5008, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 1);
-	EQ(w.gpa, spa + 0x5008);
-	EQ(sh_leaf(sh, sva + 0x5000), frame_bits(spa + 0x5000) | V | U | A | D | R | W);
-	EQ(spt_fault(&spc, sh, sva + 0x1ff000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
-	EQ(sh_leaf(sh, sva + 0x1ff000), frame_bits(spa + 0x1ff000) | V | U | A | D | R | W);
-	EQ(spt_fault(&spc, sh, sva + 0x200010, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 0);
-	CHECK(sh_entry(sh, sva, 1) & SUPER);
-	CHECK(!(sh_entry(sh, sva + 0x200000, 1) & SUPER));
-	CHECK(!(sh_entry(sh, sva, 2) & SUPER));
-	EQ(count_below(sh_entry(sh, sva, 1)), 2);      /* one 4K entry per fill, no more */
-	EQ(sh_leaf(sh, sva + 0x6000), 0);
-	EQ(n_alloc, alloc0 + 3);                        /* L1, and an L0 per 2 MiB */
-	end();
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x5008, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 1);
+	HARNESS_EQ(w.gpa, spa + 0x5008);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x5000), frame_bits(spa + 0x5000) | V | U | A | D | R | W);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x1ff000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x1ff000), frame_bits(spa + 0x1ff000) | V | U | A | D | R | W);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x200010, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 0);
+	HARNESS_CHECK(sh_entry(sh, sva, 1) & SUPER);
+	HARNESS_CHECK(!(sh_entry(sh, sva + 0x200000, 1) & SUPER));
+	HARNESS_CHECK(!(sh_entry(sh, sva, 2) & SUPER));
+	HARNESS_EQ(count_below(sh_entry(sh, sva, 1)), 2); /* one 4K entry per fill, no more */
+	HARNESS_EQ(sh_leaf(sh, sva + 0x6000), 0);
+	HARNESS_EQ(n_alloc, alloc0 + 3);                /* L1, and an L0 per 2 MiB */
+	harness_end();
 
-	begin("%s: sv39 2M: sfence of another address in it drops the whole superpage", cfg);
+	harness_begin("%s: sv39 2M: sfence of another address in it drops the whole superpage", cfg);
 	uint64_t free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, sva + 0x100000, false, 0);
-	EQ(sh_entry(sh, sva, 1), 0);
-	EQ(n_free, free0 + 1);
-	EQ(sh_leaf(sh, sva + 0x5000), 0);
-	EQ(sh_leaf(sh, sva + 0x1ff000), 0);
-	CHECK(sh_leaf(sh, sva + 0x200000) != 0);        /* the 4K neighbour stays */
-	EQ(spc.stats.flush_super, 1);
-	EQ(spc.stats.flush_va, 1);
-	EQ(sf_count(false, 0, true, sh->host_asid), 1);
-	CHECK(sh_window_ok(sh));
-	end();
+	HARNESS_EQ(sh_entry(sh, sva, 1), 0);
+	HARNESS_EQ(n_free, free0 + 1);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x5000), 0);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x1ff000), 0);
+	HARNESS_CHECK(sh_leaf(sh, sva + 0x200000) != 0); /* the 4K neighbour stays */
+	HARNESS_EQ(spc.stats.flush_super, 1);
+	HARNESS_EQ(spc.stats.flush_va, 1);
+	HARNESS_EQ(sf_count(false, 0, true, sh->host_asid), 1);
+	HARNESS_CHECK(sh_window_ok(sh));
+	harness_end();
 
-	begin("%s: sv39 4K flush leaves its table", cfg);
+	harness_begin("%s: sv39 4K flush leaves its table", cfg);
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, sva + 0x200abc, false, 0);
-	EQ(sh_leaf(sh, sva + 0x200000), 0);
-	CHECK(is_table(sh_entry(sh, sva + 0x200000, 1)));
-	EQ(n_free, free0);
-	EQ(sf_n, 1);
-	EQ(sf_count(true, sva + 0x200000, true, sh->host_asid), 1);
-	EQ(spc.stats.flush_super, 1);
-	end();
+	HARNESS_EQ(sh_leaf(sh, sva + 0x200000), 0);
+	HARNESS_CHECK(is_table(sh_entry(sh, sva + 0x200000, 1)));
+	HARNESS_EQ(n_free, free0);
+	HARNESS_EQ(sf_n, 1);
+	HARNESS_EQ(sf_count(true, sva + 0x200000, true, sh->host_asid), 1);
+	HARNESS_EQ(spc.stats.flush_super, 1);
+	harness_end();
 
-	begin("%s: sv39 2M: a flush in another 2M of the same 1G keeps the superpage", cfg);
-	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	harness_begin("%s: sv39 2M: a flush in another 2M of the same 1G keeps the superpage", cfg);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	spt_sfence(&spc, true, sva + 0x400000, false, 0);
-	CHECK(sh_leaf(sh, sva + 0x3000) != 0);
-	CHECK(sh_entry(sh, sva, 1) & SUPER);
-	end();
+	HARNESS_CHECK(sh_leaf(sh, sva + 0x3000) != 0);
+	HARNESS_CHECK(sh_entry(sh, sva, 1) & SUPER);
+	harness_end();
 
-	begin("%s: sv39 2M: superpage flush in every view", cfg);
+	harness_begin("%s: sv39 2M: superpage flush in every view", cfg);
 	struct spt_shadow *sh2 = spt_switch(&spc, g_satp(&pt_sv39, 3, root), SPT_VIEW_S | SPT_VIEW_MXR);
-	CHECK(sh2 != sh);
-	EQ(spt_fault(&spc, sh2, sva + 0x3000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
-	EQ(spt_fault(&spc, sh2, sva + 0x4000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
+	HARNESS_CHECK(sh2 != sh);
+	HARNESS_EQ(spt_fault(&spc, sh2, sva + 0x3000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
+	HARNESS_EQ(spt_fault(&spc, sh2, sva + 0x4000, SPT_LOAD, PRV_S, MXR, &w), SPT_FILLED);
 	uint64_t fs0 = spc.stats.flush_super;
 	free0 = n_free;
 	spt_sfence(&spc, true, sva + 0x1f0000, false, 0);
-	EQ(sh_leaf(sh, sva + 0x3000), 0);
-	EQ(sh_leaf(sh2, sva + 0x3000), 0);
-	EQ(sh_leaf(sh2, sva + 0x4000), 0);
-	EQ(spc.stats.flush_super, fs0 + 2);
-	EQ(n_free, free0 + 2);
-	end();
+	HARNESS_EQ(sh_leaf(sh, sva + 0x3000), 0);
+	HARNESS_EQ(sh_leaf(sh2, sva + 0x3000), 0);
+	HARNESS_EQ(sh_leaf(sh2, sva + 0x4000), 0);
+	HARNESS_EQ(spc.stats.flush_super, fs0 + 2);
+	HARNESS_EQ(n_free, free0 + 2);
+	harness_end();
 	world_end();
 
 	/* ---- Sv39, a 1 GiB guest page just below the window ---- */
 	world_begin(asid_bits, RAM_GPA);
-	begin("%s: sv39 1G below the window", cfg);
+	harness_begin("%s: sv39 1G below the window", cfg);
 	root = g_table();
 	sva = 0xffffffff80000000UL;
 	g_map(&pt_sv39, root, sva, 2, RAM_GPA, V | R | W | X | A | D);
 	sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&spc, sh, sva + 0x123000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 2);
-	EQ(sh_leaf(sh, sva + 0x123000), frame_bits(RAM_GPA + 0x123000) | V | U | A | D | R | W | X);
-	EQ(spt_fault(&spc, sh, sva + 0x801000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x123000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 2);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x123000), frame_bits(RAM_GPA + 0x123000) | V | U | A | D | R | W | X);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x801000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	/* Past the end of guest RAM, inside the superpage: nothing mapped. */
-	EQ(spt_fault(&spc, sh, sva + 0x2000000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
-	EQ(w.gpa, RAM_GPA + 0x2000000);
-	EQ(sh_leaf(sh, sva + 0x2000000), 0);
-	EQ(n_alloc, alloc0 + 3);
-	CHECK(sh->root[510] & SUPER);
-	CHECK(!(sh_entry(sh, sva + 0x123000, 1) & SUPER));
-	EQ(sh->root[511], WPTE);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x2000000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	HARNESS_EQ(w.gpa, RAM_GPA + 0x2000000);
+	HARNESS_EQ(sh_leaf(sh, sva + 0x2000000), 0);
+	HARNESS_EQ(n_alloc, alloc0 + 3);
+	HARNESS_CHECK(sh->root[510] & SUPER);
+	HARNESS_CHECK(!(sh_entry(sh, sva + 0x123000, 1) & SUPER));
+	HARNESS_EQ(sh->root[511], WPTE);
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, sva + 0x30000000, false, 0);
-	EQ(sh->root[510], 0);
-	EQ(n_free, free0 + 3);
-	EQ(sh->root[511], WPTE);
-	CHECK(sh_empty(sh));
-	EQ(sf_count(false, 0, true, sh->host_asid), 1);
-	EQ(sf_count(false, 0, false, 0), 0);            /* a superpage flush is by ASID, even ASID 0 */
-	end();
+	HARNESS_EQ(sh->root[510], 0);
+	HARNESS_EQ(n_free, free0 + 3);
+	HARNESS_EQ(sh->root[511], WPTE);
+	HARNESS_CHECK(sh_empty(sh));
+	HARNESS_EQ(sf_count(false, 0, true, sh->host_asid), 1);
+	HARNESS_EQ(sf_count(false, 0, false, 0), 0);    /* a superpage flush is by ASID, even ASID 0 */
+	harness_end();
 	world_end();
 
 	/* ---- Sv48, 1 GiB and 2 MiB guest pages in the low half ---- */
 	world_begin(asid_bits, RAM_GPA);
-	begin("%s: sv48 1G and 2M", cfg);
+	harness_begin("%s: sv48 1G and 2M", cfg);
 	root = g_table();
 	uint64_t gva = 0x0000004000000000UL, mva = 0x0000004080000000UL;
 	g_map(&pt_sv48, root, gva, 2, RAM_GPA, V | R | W | A | D);
 	g_map(&pt_sv48, root, mva, 1, RAM_GPA + 0x200000, V | R | X | A);
 	sh = spt_switch(&spc, g_satp(&pt_sv48, 9, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&spc, sh, gva + 0x5000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 2);
-	EQ(spt_fault(&spc, sh, mva + 0x7000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 1);
-	EQ(sh_leaf(sh, mva + 0x7000), frame_bits(RAM_GPA + 0x207000) | V | U | A | D | R | X);
-	EQ(n_alloc, alloc0 + 5);      /* L2; L1, L0 for the 1G; L1, L0 for the 2M */
-	CHECK(sh_entry(sh, gva, 2) & SUPER);
-	CHECK(sh_entry(sh, mva, 1) & SUPER);
-	CHECK(!(sh_entry(sh, mva, 2) & SUPER));
+	HARNESS_EQ(spt_fault(&spc, sh, gva + 0x5000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 2);
+	HARNESS_EQ(spt_fault(&spc, sh, mva + 0x7000, SPT_FETCH, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 1);
+	HARNESS_EQ(sh_leaf(sh, mva + 0x7000), frame_bits(RAM_GPA + 0x207000) | V | U | A | D | R | X);
+	HARNESS_EQ(n_alloc, alloc0 + 5); /* L2; L1, L0 for the 1G; L1, L0 for the 2M */
+	HARNESS_CHECK(sh_entry(sh, gva, 2) & SUPER);
+	HARNESS_CHECK(sh_entry(sh, mva, 1) & SUPER);
+	HARNESS_CHECK(!(sh_entry(sh, mva, 2) & SUPER));
 	free0 = n_free;
 	spt_sfence(&spc, true, mva + 0x1000, true, 9);
-	EQ(n_free, free0 + 1);
-	EQ(sh_leaf(sh, mva + 0x7000), 0);
-	CHECK(sh_leaf(sh, gva + 0x5000) != 0);
+	HARNESS_EQ(n_free, free0 + 1);
+	HARNESS_EQ(sh_leaf(sh, mva + 0x7000), 0);
+	HARNESS_CHECK(sh_leaf(sh, gva + 0x5000) != 0);
 	spt_sfence(&spc, true, gva + 0x3f000000, true, 9);
-	EQ(n_free, free0 + 3);
-	EQ(sh_leaf(sh, gva + 0x5000), 0);
-	CHECK(is_table(sh->root[0]));                   /* the L2 stays */
-	CHECK(sh_window_ok(sh));
-	end();
+	HARNESS_EQ(n_free, free0 + 3);
+	HARNESS_EQ(sh_leaf(sh, gva + 0x5000), 0);
+	HARNESS_CHECK(is_table(sh->root[0]));           /* the L2 stays */
+	HARNESS_CHECK(sh_window_ok(sh));
+	harness_end();
 	world_end();
 
 	/* ---- Sv48, a 1 GiB guest page in the window's 512 GiB ---- */
 	world_begin(asid_bits, RAM_GPA);
-	begin("%s: sv48 1G next to the window", cfg);
+	harness_begin("%s: sv48 1G next to the window", cfg);
 	root = g_table();
 	sva = 0xffffffff80000000UL;
 	g_map(&pt_sv48, root, sva, 2, RAM_GPA, V | R | W | A | D);
 	sh = spt_switch(&spc, g_satp(&pt_sv48, 0, root), SPT_VIEW_S);
 	alloc0 = n_alloc;
-	EQ(spt_fault(&spc, sh, sva + 0x10000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	EQ(n_alloc, alloc0 + 2);
-	CHECK(sh_entry(sh, sva, 2) & SUPER);
-	CHECK(!(sh->root[511] & SUPER));
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x10000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(n_alloc, alloc0 + 2);
+	HARNESS_CHECK(sh_entry(sh, sva, 2) & SUPER);
+	HARNESS_CHECK(!(sh->root[511] & SUPER));
 	free0 = n_free;
 	spt_sfence(&spc, true, sva + 0x20000000, false, 0);
-	EQ(n_free, free0 + 2);
-	CHECK(sh_empty(sh));
-	end();
+	HARNESS_EQ(n_free, free0 + 2);
+	HARNESS_CHECK(sh_empty(sh));
+	harness_end();
 	world_end();
 
 	/* ---- Sv48, a 512 GiB guest page over the window's slot (RAM at gpa 0) ----
 	 * Regression: the flush of the superpage shadowed from root[511] once
 	 * freed the table holding the window. */
 	world_begin(asid_bits, 0);
-	begin("%s: sv48 512G in root[511]: flush keeps the window holder", cfg);
+	harness_begin("%s: sv48 512G in root[511]: flush keeps the window holder", cfg);
 	root = g_table();
 	sva = 0xffffff8000000000UL;
 	g_map(&pt_sv48, root, sva, 3, 0, V | R | W | X | A | D);
 	sh = spt_switch(&spc, g_satp(&pt_sv48, 4, root), SPT_VIEW_S);
 	uint64_t holder_pte = sh->root[511];
 	alloc0 = n_alloc;
-	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	EQ(w.level, 3);
-	EQ(w.gpa, 0x3000);
-	EQ(spt_fault(&spc, sh, sva + 0xa01000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
-	EQ(spt_fault(&spc, sh, sva + 0x40001000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(w.level, 3);
+	HARNESS_EQ(w.gpa, 0x3000);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0xa01000, SPT_STORE, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x40001000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
 	/* The window's VAs translate through it too, to non-RAM here. */
-	EQ(spt_fault(&spc, sh, WINDOW_VA + 0x1000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
-	EQ(n_alloc, alloc0 + 3);
-	EQ(sh->root[511], holder_pte | SUPER);
-	CHECK(sh_window_ok(sh));
+	HARNESS_EQ(spt_fault(&spc, sh, WINDOW_VA + 0x1000, SPT_LOAD, PRV_S, 0, &w), SPT_NOT_RAM);
+	HARNESS_EQ(n_alloc, alloc0 + 3);
+	HARNESS_EQ(sh->root[511], holder_pte | SUPER);
+	HARNESS_CHECK(sh_window_ok(sh));
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, sva + 0x200000, false, 0);
-	EQ(n_free, free0 + 3);
-	EQ(sh->root[511], holder_pte);                  /* same holder, mark cleared */
-	CHECK(sh_window_ok(sh));
-	CHECK(sh_empty(sh));
-	EQ(spc.stats.flush_super, 1);
-	EQ(sf_count(false, 0, true, sh->host_asid), 1);
+	HARNESS_EQ(n_free, free0 + 3);
+	HARNESS_EQ(sh->root[511], holder_pte);          /* same holder, mark cleared */
+	HARNESS_CHECK(sh_window_ok(sh));
+	HARNESS_CHECK(sh_empty(sh));
+	HARNESS_EQ(spc.stats.flush_super, 1);
+	HARNESS_EQ(sf_count(false, 0, true, sh->host_asid), 1);
 	audit();
 	/* Fill again, then a full flush and a clear by switching formats. */
-	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	spt_sfence(&spc, false, 0, false, 0);
-	EQ(sh->root[511], holder_pte);
-	CHECK(sh_empty(sh));
-	EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(sh->root[511], holder_pte);
+	HARNESS_CHECK(sh_empty(sh));
+	HARNESS_EQ(spt_fault(&spc, sh, sva + 0x3000, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
 	spt_sfence(&spc, false, 0, true, 4);
-	CHECK(sh_empty(sh));
-	end();
+	HARNESS_CHECK(sh_empty(sh));
+	harness_end();
 	world_end();
 }
 
@@ -1357,51 +1279,51 @@ static void test_sfence(unsigned asid_bits)
 	sh[4] = spt_switch(&spc, satp[3], SPT_VIEW_S);
 	/* Select each shadow (as the guest would, emptying a stale one), fill it. */
 #define REFILL() do { for (unsigned i_ = 0; i_ < 5; i_++) { \
-		CHECK(spt_switch(&spc, sh[i_]->satp, sh[i_]->view) == sh[i_]); \
+		HARNESS_CHECK(spt_switch(&spc, sh[i_]->satp, sh[i_]->view) == sh[i_]); \
 		fill(sh[i_], P1); fill(sh[i_], P2); fill(sh[i_], P3); } fill(sh[4], P4); } while (0)
 	REFILL();
 
-	begin("%s: sfence va (all ASIDs)", cfg);
+	harness_begin("%s: sfence va (all ASIDs)", cfg);
 	uint64_t free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, P1 + 0x10, false, 0);
 	for (unsigned i = 0; i < 5; i++) {
-		EQ(sh_leaf(sh[i], P1), 0);
-		CHECK(sh_leaf(sh[i], P2) != 0);
-		CHECK(sh_leaf(sh[i], P3) != 0);
-		EQ(sf_count(true, P1, true, sh[i]->host_asid), asids ? 1 : 5);
+		HARNESS_EQ(sh_leaf(sh[i], P1), 0);
+		HARNESS_CHECK(sh_leaf(sh[i], P2) != 0);
+		HARNESS_CHECK(sh_leaf(sh[i], P3) != 0);
+		HARNESS_EQ(sf_count(true, P1, true, sh[i]->host_asid), asids ? 1 : 5);
 	}
-	EQ(sf_n, 5);
-	EQ(n_free, free0);
-	EQ(st->flush_va, 1);
-	end();
+	HARNESS_EQ(sf_n, 5);
+	HARNESS_EQ(n_free, free0);
+	HARNESS_EQ(st->flush_va, 1);
+	harness_end();
 
-	begin("%s: sfence va, asid (only that ASID's shadows)", cfg);
+	harness_begin("%s: sfence va, asid (only that ASID's shadows)", cfg);
 	sf_n = 0;
 	spt_sfence(&spc, true, P2, true, 1);
 	for (unsigned i = 0; i < 5; i++) {
 		if (sh_asid[i] == 1)
-			EQ(sh_leaf(sh[i], P2), 0);
+			HARNESS_EQ(sh_leaf(sh[i], P2), 0);
 		else
-			CHECK(sh_leaf(sh[i], P2) != 0);
-		CHECK(sh_leaf(sh[i], P3) != 0);
+			HARNESS_CHECK(sh_leaf(sh[i], P2) != 0);
+		HARNESS_CHECK(sh_leaf(sh[i], P3) != 0);
 	}
-	EQ(sf_n, 3);
+	HARNESS_EQ(sf_n, 3);
 	if (asids)
 		for (unsigned i = 0; i < 5; i++)
-			EQ(sf_count(true, P2, true, sh[i]->host_asid), sh_asid[i] == 1);
-	EQ(st->flush_va, 2);
-	end();
+			HARNESS_EQ(sf_count(true, P2, true, sh[i]->host_asid), sh_asid[i] == 1);
+	HARNESS_EQ(st->flush_va, 2);
+	harness_end();
 
-	begin("%s: sfence va, asid ignores rs2 bits above the ASID", cfg);
+	harness_begin("%s: sfence va, asid ignores rs2 bits above the ASID", cfg);
 	sf_n = 0;
 	spt_sfence(&spc, true, P3, true, 0x10002);
 	for (unsigned i = 0; i < 5; i++)
-		EQ(sh_leaf(sh[i], P3) == 0, sh_asid[i] == 2);
-	EQ(sf_n, 2);
-	end();
+		HARNESS_EQ(sh_leaf(sh[i], P3) == 0, sh_asid[i] == 2);
+	HARNESS_EQ(sf_n, 2);
+	harness_end();
 
-	begin("%s: sfence va of an unmapped page or the window does nothing", cfg);
+	harness_begin("%s: sfence va of an unmapped page or the window does nothing", cfg);
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&spc, true, 0x12345678000UL, false, 0);
@@ -1409,131 +1331,131 @@ static void test_sfence(unsigned asid_bits)
 	spt_sfence(&spc, true, WINDOW_VA + 0x12345000, true, 2);
 	spt_sfence(&spc, true, IO_VA_BASE, false, 0);
 	spt_sfence(&spc, true, 0xffffffffffffffffUL, false, 0);
-	EQ(sf_n, 0);
-	EQ(n_free, free0);
+	HARNESS_EQ(sf_n, 0);
+	HARNESS_EQ(n_free, free0);
 	for (unsigned i = 0; i < 5; i++)
-		CHECK(sh_window_ok(sh[i]));
+		HARNESS_CHECK(sh_window_ok(sh[i]));
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: sfence va in Sv48's top 512 GiB keeps the window", cfg);
+	harness_begin("%s: sfence va in Sv48's top 512 GiB keeps the window", cfg);
 	REFILL();
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, true, P4, true, 2);
-	EQ(sh_leaf(sh[4], P4), 0);
-	CHECK(sh_window_ok(sh[4]));
-	EQ(n_free, free0);
-	EQ(sf_count(true, P4, true, sh[4]->host_asid), 1);
+	HARNESS_EQ(sh_leaf(sh[4], P4), 0);
+	HARNESS_CHECK(sh_window_ok(sh[4]));
+	HARNESS_EQ(n_free, free0);
+	HARNESS_EQ(sf_count(true, P4, true, sh[4]->host_asid), 1);
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: sfence asid: the active shadow is emptied, others marked stale", cfg);
+	harness_begin("%s: sfence asid: the active shadow is emptied, others marked stale", cfg);
 	REFILL();                                   /* leaves sh[4] (ASID 2) active */
-	CHECK(spc.active == sh[4]);
+	HARNESS_CHECK(spc.active == sh[4]);
 	free0 = n_free;
 	sf_n = 0;
 	spt_sfence(&spc, false, 0, true, 2);
-	CHECK(sh_empty(sh[4]));
-	EQ(sh[4]->stale, 0);
-	EQ(sh[2]->stale, 1);                        /* B: ASID 2, not in use */
-	CHECK(sh_leaf(sh[2], P1) != 0);             /* emptied only when used again */
+	HARNESS_CHECK(sh_empty(sh[4]));
+	HARNESS_EQ(sh[4]->stale, 0);
+	HARNESS_EQ(sh[2]->stale, 1);                /* B: ASID 2, not in use */
+	HARNESS_CHECK(sh_leaf(sh[2], P1) != 0);     /* emptied only when used again */
 	for (unsigned i = 0; i < 5; i++)
 		if (sh_asid[i] == 1)
-			CHECK(!sh[i]->stale && sh_leaf(sh[i], P1) && sh_leaf(sh[i], P2) && sh_leaf(sh[i], P3));
-	EQ(sf_n, 1);
-	EQ(sf_count(false, 0, asids, asids ? sh[4]->host_asid : 0), 1);
+			HARNESS_CHECK(!sh[i]->stale && sh_leaf(sh[i], P1) && sh_leaf(sh[i], P2) && sh_leaf(sh[i], P3));
+	HARNESS_EQ(sf_n, 1);
+	HARNESS_EQ(sf_count(false, 0, asids, asids ? sh[4]->host_asid : 0), 1);
 	/* D (Sv48): L2 + 2 L1 + 2 L0 in the low half, L1 + L0 under the
 	 * window's holder. */
-	EQ(n_free, free0 + 7);
-	EQ(st->flush_asid, 1);
+	HARNESS_EQ(n_free, free0 + 7);
+	HARNESS_EQ(st->flush_asid, 1);
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: stale: fences skip it, selecting it empties it", cfg);
+	harness_begin("%s: stale: fences skip it, selecting it empties it", cfg);
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&spc, true, P1, false, 0);
 	spt_sfence(&spc, false, 0, true, 2);
-	CHECK(sh_leaf(sh[2], P1) != 0);             /* untouched while stale */
-	EQ(sf_count(true, P1, true, sh[2]->host_asid), asids ? 0 : 3);
-	EQ(n_free, free0);
+	HARNESS_CHECK(sh_leaf(sh[2], P1) != 0);     /* untouched while stale */
+	HARNESS_EQ(sf_count(true, P1, true, sh[2]->host_asid), asids ? 0 : 3);
+	HARNESS_EQ(n_free, free0);
 	sf_n = 0;
 	uint64_t h0 = st->hits;
-	CHECK(spt_switch(&spc, satp[1], SPT_VIEW_S) == sh[2]);
-	EQ(st->hits, h0 + 1);
-	EQ(sh[2]->stale, 0);
-	CHECK(spc.active == sh[2]);
-	CHECK(sh_empty(sh[2]));
-	EQ(n_free, free0 + 4);                      /* B (Sv39): 2 L1 + 2 L0 (P3 is in the second GiB) */
-	EQ(sf_count(false, 0, asids, asids ? sh[2]->host_asid : 0), asids ? 1 : 2);
-	EQ(last_satp, expect_satp(sh[2]));
+	HARNESS_CHECK(spt_switch(&spc, satp[1], SPT_VIEW_S) == sh[2]);
+	HARNESS_EQ(st->hits, h0 + 1);
+	HARNESS_EQ(sh[2]->stale, 0);
+	HARNESS_CHECK(spc.active == sh[2]);
+	HARNESS_CHECK(sh_empty(sh[2]));
+	HARNESS_EQ(n_free, free0 + 4);              /* B (Sv39): 2 L1 + 2 L0 (P3 is in the second GiB) */
+	HARNESS_EQ(sf_count(false, 0, asids, asids ? sh[2]->host_asid : 0), asids ? 1 : 2);
+	HARNESS_EQ(last_satp, expect_satp(sh[2]));
 	fill(sh[2], P1);
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: sfence all", cfg);
+	harness_begin("%s: sfence all", cfg);
 	REFILL();
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&spc, false, 0, false, 0);
-	CHECK(sh_empty(sh[4]));
+	HARNESS_CHECK(sh_empty(sh[4]));
 	for (unsigned i = 0; i < 4; i++)
-		CHECK(sh[i]->stale);
-	EQ(sf_n, 1);
-	EQ(st->flush_all, 1);
+		HARNESS_CHECK(sh[i]->stale);
+	HARNESS_EQ(sf_n, 1);
+	HARNESS_EQ(st->flush_all, 1);
 	/* Selecting each empties it; the shadows stay cached: hits. */
 	h0 = st->hits;
 	for (unsigned i = 0; i < 5; i++) {
-		CHECK(spt_switch(&spc, sh[i]->satp, sh[i]->view) == sh[i]);
-		CHECK(sh_empty(sh[i]));
+		HARNESS_CHECK(spt_switch(&spc, sh[i]->satp, sh[i]->view) == sh[i]);
+		HARNESS_CHECK(sh_empty(sh[i]));
 	}
-	EQ(st->hits, h0 + 5);
-	EQ(sf_n, 1 + 4 + (asids ? 0 : 5));
-	EQ(n_live, SLOT_PAGES);                    /* roots and window tables */
+	HARNESS_EQ(st->hits, h0 + 5);
+	HARNESS_EQ(sf_n, 1 + 4 + (asids ? 0 : 5));
+	HARNESS_EQ(n_live, SLOT_PAGES);            /* roots and window tables */
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: sfence all in Bare marks every shadow stale", cfg);
+	harness_begin("%s: sfence all in Bare marks every shadow stale", cfg);
 	REFILL();
-	CHECK(spt_switch(&spc, 0, 0) == NULL);
-	CHECK(spc.active == NULL);
+	HARNESS_CHECK(spt_switch(&spc, 0, 0) == NULL);
+	HARNESS_CHECK(spc.active == NULL);
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&spc, false, 0, false, 0);
-	EQ(sf_n, 0);
-	EQ(n_free, free0);
+	HARNESS_EQ(sf_n, 0);
+	HARNESS_EQ(n_free, free0);
 	for (unsigned i = 0; i < 5; i++)
-		CHECK(sh[i]->stale);
+		HARNESS_CHECK(sh[i]->stale);
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: evicting a stale shadow frees its tables once", cfg);
+	harness_begin("%s: evicting a stale shadow frees its tables once", cfg);
 	/* The 11 free slots first, then the LRU: sh[0], stale. */
 	uint64_t ev0 = st->evictions;
 	for (unsigned k = 0; k < SPT_SLOTS - 5; k++)
-		CHECK(spt_switch(&spc, g_satp(&pt_sv39, 500 + k, 0x80001000), SPT_VIEW_S) != NULL);
-	EQ(st->evictions, ev0);
+		HARNESS_CHECK(spt_switch(&spc, g_satp(&pt_sv39, 500 + k, 0x80001000), SPT_VIEW_S) != NULL);
+	HARNESS_EQ(st->evictions, ev0);
 	free0 = n_free;
 	struct spt_shadow *ev = spt_switch(&spc, g_satp(&pt_sv39, 600, 0x80001000), SPT_VIEW_S);
-	CHECK(ev == sh[0]);
-	EQ(st->evictions, ev0 + 1);
-	EQ(ev->stale, 0);
-	CHECK(sh_empty(ev));
-	EQ(n_free, free0 + 4);
+	HARNESS_CHECK(ev == sh[0]);
+	HARNESS_EQ(st->evictions, ev0 + 1);
+	HARNESS_EQ(ev->stale, 0);
+	HARNESS_CHECK(sh_empty(ev));
+	HARNESS_EQ(n_free, free0 + 4);
 	audit();
-	end();
+	harness_end();
 
-	begin("%s: sfence asid with no such shadow", cfg);
+	harness_begin("%s: sfence asid with no such shadow", cfg);
 	spt_switch(&spc, satp[3], SPT_VIEW_S);
 	sf_n = 0;
 	free0 = n_free;
 	spt_sfence(&spc, false, 0, true, 77);
-	EQ(sf_n, 0);
-	EQ(n_free, free0);
+	HARNESS_EQ(sf_n, 0);
+	HARNESS_EQ(n_free, free0);
 	for (unsigned i = 1; i < 5; i++)
-		EQ(sh[i]->stale, sh[i] != sh[4]);          /* unchanged */
-	end();
+		HARNESS_EQ(sh[i]->stale, sh[i] != sh[4]);  /* unchanged */
+	harness_end();
 #undef REFILL
 	world_end();
 }
@@ -1554,40 +1476,40 @@ static void test_format_switch(unsigned asid_bits)
 
 	for (unsigned phase = 0; phase < 5; phase++) {
 		/* 0: Sv39, 1: Sv48, 2: Sv39, 3: mixed, 4: Sv48 */
-		begin("%s: format switch phase %u", cfg, phase);
+		harness_begin("%s: format switch phase %u", cfg, phase);
 		for (unsigned k = 0; k < SPT_SLOTS; k++) {
 			bool is48 = phase == 1 || phase == 4 || (phase == 3 && (k & 1));
 			const struct pt_format *fmt = is48 ? &pt_sv48 : &pt_sv39;
 			uint64_t satp = g_satp(fmt, phase * 100 + k, is48 ? r48 : r39);
 			struct spt_shadow *sh = spt_switch(&spc, satp, SPT_VIEW_S);
-			if (!CHECK(sh != NULL))
+			if (!HARNESS_CHECK(sh != NULL))
 				continue;
-			CHECK(sh->fmt == fmt);
-			CHECK(sh_empty(sh));
-			EQ(last_satp >> 60, fmt->satp_mode);
+			HARNESS_CHECK(sh->fmt == fmt);
+			HARNESS_CHECK(sh_empty(sh));
+			HARNESS_EQ(last_satp >> 60, fmt->satp_mode);
 			fill(sh, lo);
 			fill(sh, hi39);
 			if (is48)
 				fill(sh, hi48);
-			CHECK(sh_window_ok(sh));
+			HARNESS_CHECK(sh_window_ok(sh));
 		}
 		if (phase > 0)
-			EQ(spc.stats.evictions, phase * SPT_SLOTS);
+			HARNESS_EQ(spc.stats.evictions, phase * SPT_SLOTS);
 		audit();
-		end();
+		harness_end();
 	}
-	begin("%s: format switch: all flushed, only roots and holders remain", cfg);
+	harness_begin("%s: format switch: all flushed, only roots and holders remain", cfg);
 	spt_sfence(&spc, false, 0, false, 0);
 	for (unsigned k = 0; k < SPT_SLOTS; k++)    /* select each: stale ones are emptied */
 		spt_switch(&spc, g_satp(&pt_sv48, 4 * 100 + k, r48), SPT_VIEW_S);
-	EQ(spc.stats.evictions, 4 * SPT_SLOTS);
-	EQ(n_live, SLOT_PAGES);         /* phase 4 is all Sv48: roots and window tables */
+	HARNESS_EQ(spc.stats.evictions, 4 * SPT_SLOTS);
+	HARNESS_EQ(n_live, SLOT_PAGES); /* phase 4 is all Sv48: roots and window tables */
 	for (unsigned k = 0; k < SPT_SLOTS; k++)
 		spt_switch(&spc, g_satp(&pt_sv39, 999 + k, r39), 0);
-	EQ(n_live, SLOT_PAGES);         /* window tables stay with their slots */
-	EQ(n_alloc, n_free + n_live);
+	HARNESS_EQ(n_live, SLOT_PAGES); /* window tables stay with their slots */
+	HARNESS_EQ(n_alloc, n_free + n_live);
 	audit();
-	end();
+	harness_end();
 	world_end();
 }
 
@@ -1649,7 +1571,7 @@ static void test_edges(void)
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
 		world_begin(i & 1 ? 0 : 16, RAM_GPA);
-		begin("edge: %s", rows[i].desc);
+		harness_begin("edge: %s", rows[i].desc);
 		const struct pt_format *fmt = rows[i].fmt;
 		uint64_t root = g_table();
 		uint64_t va = rows[i].va;
@@ -1665,22 +1587,22 @@ static void test_edges(void)
 		struct spt_walk w;
 		sf_n = 0;
 		int r = spt_fault(&spc, sh, va + 0x10, rows[i].acc, PRV_S, 0, &w);
-		EQ(r, rows[i].ret);
+		HARNESS_EQ(r, rows[i].ret);
 		if (r == SPT_GUEST_FAULT)
-			EQ(w.cause, rows[i].cause);
+			HARNESS_EQ(w.cause, rows[i].cause);
 		else
-			EQ(w.gpa, rows[i].gpa);
+			HARNESS_EQ(w.gpa, rows[i].gpa);
 		if (r == SPT_FILLED) {
-			EQ(sh_leaf(sh, va) & ~0x3ffUL, frame_bits(rows[i].gpa));
+			HARNESS_EQ(sh_leaf(sh, va) & ~0x3ffUL, frame_bits(rows[i].gpa));
 		} else {
-			EQ(n_alloc, alloc0);
-			EQ(sf_n, 0);
-			EQ(spc.stats.fills, 0);
+			HARNESS_EQ(n_alloc, alloc0);
+			HARNESS_EQ(sf_n, 0);
+			HARNESS_EQ(spc.stats.fills, 0);
 			if (va < WINDOW_VA)
-				EQ(sh_leaf(sh, va), 0);
+				HARNESS_EQ(sh_leaf(sh, va), 0);
 		}
-		CHECK(sh_window_ok(sh));
-		end();
+		HARNESS_CHECK(sh_window_ok(sh));
+		harness_end();
 		world_end();
 	}
 }
@@ -1698,54 +1620,54 @@ static void test_oom(void)
 	g_map(&pt_sv39, root, Q2, 0, RAM_GPA + 0x3000, V | R | A);
 	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 
-	begin("oom: a fill with no page left restarts the shadow");
+	harness_begin("oom: a fill with no page left restarts the shadow");
 	fill(sh, P);
-	EQ(n_live, SLOT_PAGES + 2);
+	HARNESS_EQ(n_live, SLOT_PAGES + 2);
 	live_limit = (int64_t)n_live;
 	sf_n = 0;
-	EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	EQ(sh_leaf(sh, P), 0);
-	CHECK(sh_leaf(sh, Q) != 0);
-	EQ(n_live, SLOT_PAGES + 2);
-	CHECK(n_alloc_failed >= 1);
-	EQ(sf_count(false, 0, true, sh->host_asid), 1);
+	HARNESS_EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_EQ(sh_leaf(sh, P), 0);
+	HARNESS_CHECK(sh_leaf(sh, Q) != 0);
+	HARNESS_EQ(n_live, SLOT_PAGES + 2);
+	HARNESS_CHECK(n_alloc_failed >= 1);
+	HARNESS_EQ(sf_count(false, 0, true, sh->host_asid), 1);
 	audit();
-	end();
+	harness_end();
 
-	begin("oom: a walk that allocated part of the path, then ran out");
+	harness_begin("oom: a walk that allocated part of the path, then ran out");
 	live_limit = (int64_t)n_live + 1;      /* Q2 needs one L0; P needs an L1 and an L0 */
 	fill(sh, Q2);                          /* uses the one spare page */
-	EQ(n_live, SLOT_PAGES + 3);
+	HARNESS_EQ(n_live, SLOT_PAGES + 3);
 	live_limit = (int64_t)n_live + 1;
-	EQ(spt_fault(&spc, sh, P, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
-	CHECK(sh_leaf(sh, P) != 0);
-	EQ(sh_leaf(sh, Q), 0);
-	EQ(sh_leaf(sh, Q2), 0);
-	EQ(n_live, SLOT_PAGES + 2);
+	HARNESS_EQ(spt_fault(&spc, sh, P, SPT_LOAD, PRV_S, 0, &w), SPT_FILLED);
+	HARNESS_CHECK(sh_leaf(sh, P) != 0);
+	HARNESS_EQ(sh_leaf(sh, Q), 0);
+	HARNESS_EQ(sh_leaf(sh, Q2), 0);
+	HARNESS_EQ(n_live, SLOT_PAGES + 2);
 	audit();
-	end();
+	harness_end();
 
 	/* A guest can drive this: Umbra must not panic, but say so (the
 	 * dispatcher stops that guest with a message). */
-	begin("oom: no page at all is SPT_NO_MEMORY, not a panic");
+	harness_begin("oom: no page at all is SPT_NO_MEMORY, not a panic");
 	live_limit = SLOT_PAGES;
-	panic_armed = true;
-	if (!setjmp(panic_jmp)) {
-		EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_NO_MEMORY);
+	harness_panic_armed = true;
+	if (!setjmp(harness_panic_jmp)) {
+		HARNESS_EQ(spt_fault(&spc, sh, Q, SPT_LOAD, PRV_S, 0, &w), SPT_NO_MEMORY);
 	} else {
-		CHECKF(false, "panicked: %s", panic_msg);
+		HARNESS_CHECKF(false, "panicked: %s", harness_panic_msg);
 	}
-	panic_armed = false;
+	harness_panic_armed = false;
 	live_limit = -1;
-	EQ(spc.pages, 0);
+	HARNESS_EQ(spc.pages, 0);
 	audit();
-	end();
+	harness_end();
 	world_end();
 
 	/* Pages held by a shadow that is stale (fenced while not in use) are
 	 * garbage: running out of pages must reclaim them before giving up. */
 	world_begin(16, RAM_GPA);
-	begin("oom: pages of stale shadows are reclaimed before panicking");
+	harness_begin("oom: pages of stale shadows are reclaimed before panicking");
 	{
 		uint64_t rx = g_table(), ry = g_table();
 		for (unsigned i = 0; i < 4; i++)        /* four 1 GiB regions: 8 tables */
@@ -1758,34 +1680,34 @@ static void test_oom(void)
 		struct spt_shadow *y = spt_switch(&spc, g_satp(&pt_sv39, 2, ry), SPT_VIEW_S);
 		fill(y, P);
 		spt_sfence(&spc, false, 0, false, 0);   /* y emptied, x stale */
-		EQ(x->stale, 1);
-		EQ(n_live, SLOT_PAGES + 8);
+		HARNESS_EQ(x->stale, 1);
+		HARNESS_EQ(n_live, SLOT_PAGES + 8);
 		live_limit = (int64_t)n_live + 1;       /* Q needs 2 tables: one short */
-		panic_armed = true;
-		if (!setjmp(panic_jmp)) {
+		harness_panic_armed = true;
+		if (!setjmp(harness_panic_jmp)) {
 			int r = spt_fault(&spc, y, Q, SPT_LOAD, PRV_S, 0, &w);
-			panic_armed = false;
-			EQ(r, SPT_FILLED);
-			CHECK(sh_leaf(y, Q) != 0);
+			harness_panic_armed = false;
+			HARNESS_EQ(r, SPT_FILLED);
+			HARNESS_CHECK(sh_leaf(y, Q) != 0);
 		} else {
-			CHECKF(false, "panicked (\"%s\") with %u pages held by a stale shadow",
-			       panic_msg, 8);
+			HARNESS_CHECKF(false, "panicked (\"%s\") with %u pages held by a stale shadow",
+				       harness_panic_msg, 8);
 		}
-		panic_armed = false;
+		harness_panic_armed = false;
 		live_limit = -1;
 		audit();
 	}
-	end();
+	harness_end();
 	world_end();
 
 	world_begin(16, RAM_GPA);
-	begin("oom: spt_init without pages fails");
+	harness_begin("oom: spt_init without pages fails");
 	pool_reset();
 	memset(&spc, 0, sizeof(spc));
 	live_limit = 3;
-	EQ(spt_init(&spc, &vm, SPT_MAX_PAGES, 1), ERR_NOMEM);
+	HARNESS_EQ(spt_init(&spc, &vm, SPT_MAX_PAGES, 1), ERR_NOMEM);
 	live_limit = -1;
-	end();
+	harness_end();
 	pool_reset();
 }
 
@@ -1800,7 +1722,7 @@ static void test_quota(void)
 {
 	const unsigned gib = SPT_MAX_PAGES / 512 + 1;
 	world_begin(16, RAM_GPA);
-	begin("quota: shadows hold at most SPT_MAX_PAGES tables");
+	harness_begin("quota: shadows hold at most SPT_MAX_PAGES tables");
 	uint64_t root = g_table();
 	for (unsigned g = 0; g < gib; g++)
 		for (unsigned j = 0; j < 512; j++)
@@ -1813,17 +1735,17 @@ static void test_quota(void)
 			fill(sh, (uint64_t)g << 30 | (uint64_t)j << 21);
 			most = spc.pages > most ? spc.pages : most;
 			if (n_live - SLOT_PAGES != spc.pages) {
-				CHECKF(false, "the quota's count (%u) is not the pages held (%" PRIu64 ")",
-				       spc.pages, n_live - SLOT_PAGES);
+				HARNESS_CHECKF(false, "the quota's count (%u) is not the pages held (%" PRIu64 ")",
+					       spc.pages, n_live - SLOT_PAGES);
 				g = gib;
 				break;
 			}
 		}
-	CHECKF(most <= SPT_MAX_PAGES, "the shadows held %" PRIu64 " tables", most);
-	EQ(spc.stats.purges, 1);
-	CHECK(sh_leaf(sh, (uint64_t)(gib - 1) << 30 | 511UL << 21) != 0);
+	HARNESS_CHECKF(most <= SPT_MAX_PAGES, "the shadows held %" PRIu64 " tables", most);
+	HARNESS_EQ(spc.stats.purges, 1);
+	HARNESS_CHECK(sh_leaf(sh, (uint64_t)(gib - 1) << 30 | 511UL << 21) != 0);
 	audit();
-	end();
+	harness_end();
 	world_end();
 }
 
@@ -1832,35 +1754,35 @@ static void test_quota(void)
 static void test_print(void)
 {
 	world_begin(16, RAM_GPA);
-	begin("spt_print_stats");
+	harness_begin("spt_print_stats");
 	uint64_t root = g_table();
 	g_map(&pt_sv39, root, 0x1000, 0, RAM_GPA + 0x1000, V | R);
 	struct spt_shadow *sh = spt_switch(&spc, g_satp(&pt_sv39, 0, root), SPT_VIEW_S);
 	fill(sh, 0x1000);
-	console_len = 0;
-	console[0] = 0;
+	harness_console_clear();
 	spt_print_stats(&spc);
-	CHECK(strstr(console, "fills") != NULL);
-	CHECK(strstr(console, "A/D updates") != NULL);
-	CHECK(strstr(console, "cache misses") != NULL);
-	CHECK(strstr(console, "flush all") == NULL);      /* zero rows are left out */
-	end();
+	HARNESS_CHECK(strstr(harness_console, "fills") != NULL);
+	HARNESS_CHECK(strstr(harness_console, "A/D updates") != NULL);
+	HARNESS_CHECK(strstr(harness_console, "cache misses") != NULL);
+	HARNESS_CHECK(strstr(harness_console, "flush all") == NULL); /* zero rows are left out */
+	harness_end();
 	world_end();
 }
 
 int main(void)
 {
+	/* The numbers are cases: the audits between them check every PTE. */
+	harness.cases_only = true;
 	ram_buf = aligned_alloc(2UL << 20, RAM_SIZE);
 	if (!ram_buf)
-		return 2;
+		harness_fatal("out of host memory");
 	memset(ram_buf, 0, RAM_SIZE);
 	gt_next = 0;
 	for (unsigned i = 0; i < 512; i++)
 		window_page[i] = window_pattern(i);
 	if (!pa_fits(window_page) || !pa_fits(ram_buf) || !pa_fits(bare_page) ||
 	    !pa_fits(ram_buf + RAM_SIZE)) {
-		printf("host addresses minus UMBRA_VA_OFFSET do not fit in 56 bits\n");
-		return 2;
+		harness_fatal("host addresses minus UMBRA_VA_OFFSET do not fit in 56 bits");
 	}
 	WPTE = (host_pa(window_page) >> 12) << 10 | V;
 
@@ -1879,8 +1801,7 @@ int main(void)
 	test_quota();
 	test_print();
 
-	printf("shadow: %u passed, %u failed\n", passed, failed);
 	free(pages);
 	free(ram_buf);
-	return failed ? 1 : 0;
+	return harness_done();
 }

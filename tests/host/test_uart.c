@@ -27,6 +27,9 @@
 
 #include "models.h"
 
+#define HARNESS_NAME "uart"
+#include "harness.h"
+
 /* ---- What the callbacks saw ------------------------------------------------ */
 
 struct sim {
@@ -283,8 +286,6 @@ static const struct tcase cases[] = {
 
 /* ---- The harness ---------------------------------------------------------------- */
 
-static unsigned passed, failed;
-
 /* IIR without its side effect: ask a copy. */
 static bool iir_says_pending(const struct uart16550 *u)
 {
@@ -392,6 +393,7 @@ static void run_case(const struct tcase *tc)
 	struct vdev d = { "uart", UART_VIRT_BASE, UART_VIRT_SIZE, uart_access, &u, NULL };
 	char why[200];
 
+	harness_begin("%s", tc->name);
 	if (tc->no_callbacks)
 		uart_init(&u, NULL, NULL, NULL);
 	else
@@ -411,18 +413,16 @@ static void run_case(const struct tcase *tc)
 			ok = false;
 		}
 		if (!ok) {
-			printf("FAIL uart: %s: step %u: %s\n", tc->name, i + 1, why);
-			failed++;
-			return;
+			harness_fail("step %u: %s", i + 1, why);
+			break;
 		}
 	}
-	passed++;
+	harness_end();
 }
 
 int main(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		run_case(&cases[i]);
-	printf("uart: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return harness_done();
 }

@@ -36,14 +36,18 @@
  * the exit status is 1 if any row failed.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "trap_internal.h"
 #include "platform.h"
 #include "vm.h"
+
+#define HARNESS_NAME "vcsr"
+#define HARNESS_STUB_PANIC
+#define HARNESS_STUB_CONSOLE
+#define HARNESS_STUB_PT_FORMATS
+#include "harness.h"
 
 /* ---- What the linked Umbra sources need from the rest of Umbra ---------- */
 
@@ -71,14 +75,13 @@ unsigned spt_view(unsigned mode, uint64_t sstatus)
 	return (mode == PRV_S) | (sstatus & SSTATUS_SUM ? 2 : 0) | (sstatus & SSTATUS_MXR ? 4 : 0);
 }
 
-/* The formats the guest may select (shadowpt/walk.c, not linked). */
+/* The formats the guest may select (shadowpt/walk.c, not linked; the
+ * formats themselves are harness.h's copies of pt.c's). */
 const struct pt_format *spt_guest_format(uint64_t satp)
 {
-	static const struct pt_format sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
-	static const struct pt_format sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
 	switch (satp >> SATP_MODE_SHIFT) {
-	case SATP_MODE_SV39: return &sv39;
-	case SATP_MODE_SV48: return &sv48;
+	case SATP_MODE_SV39: return &pt_sv39;
+	case SATP_MODE_SV48: return &pt_sv48;
 	default:             return NULL;
 	}
 }
@@ -98,24 +101,7 @@ void patch_release_all(struct vm *vm)
 	(void)vm;
 }
 
-void console_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("panic: ", stdout);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	exit(2);
-}
+/* console_printf and panic: harness.h's stand-ins (a panic fails the test). */
 
 /* ---- The simulated real hart ------------------------------------------------ */
 
@@ -153,8 +139,7 @@ uint64_t host_csr_read(const char *name)
 		return hw.sip;
 	if (!strcmp(name, "time"))
 		return hw.time;
-	printf("test_vcsr: Umbra read unexpected real CSR %s\n", name);
-	exit(2);
+	harness_fatal("Umbra read unexpected real CSR %s", name);
 }
 
 void host_csr_write(const char *name, uint64_t val)
@@ -172,8 +157,7 @@ void host_csr_write(const char *name, uint64_t val)
 	} else if (!strcmp(name, "sip")) {
 		hw.sip = val & SIP_SSIP;
 	} else {
-		printf("test_vcsr: Umbra wrote unexpected real CSR %s = %#" PRIx64 "\n", name, val);
-		exit(2);
+		harness_fatal("Umbra wrote unexpected real CSR %s = %#" PRIx64, name, val);
 	}
 }
 
@@ -637,28 +621,14 @@ static uint64_t *vcsr_field(struct vcpu *v, uint16_t csr)
 	}
 }
 
-static const struct row *cur;
-static unsigned row_failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+/* Each row is one case, named by what it does: a failure line reads
+ * "FAIL [machine] description (instruction): what went wrong". */
+static void begin_row(const struct row *r)
 {
-	va_list ap;
-	printf("FAIL [%s] %s (%s csr %#x rd x%u rs1 %s%u): ", machine_name[cur->m], cur->desc,
-	       decode_op_name(cur->op), cur->csr, cur->rd,
-	       funct3(cur->op) >= 5 ? "uimm " : "x", cur->rs1);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	row_failures++;
+	harness_begin("[%s] %s (%s csr %#x rd x%u rs1 %s%u)", machine_name[r->m], r->desc,
+		      decode_op_name(r->op), r->csr, r->rd,
+		      funct3(r->op) >= 5 ? "uimm " : "x", r->rs1);
 }
-
-#define EXPECT_EQ(what, got, want) do { \
-	uint64_t g_ = (got), w_ = (want); \
-	if (g_ != w_) \
-		fail("%s = %#" PRIx64 ", expected %#" PRIx64, (what), g_, w_); \
-} while (0)
 
 /* Emulate one instruction as trap.c would: it has already checked that
  * the vCPU is in virtual S-mode and recorded the instruction bits. */
@@ -667,7 +637,7 @@ static enum trap_outcome emulate(struct vcpu *v, uint32_t raw)
 	struct decode_insn in;
 
 	if (decode_insn(raw, &in) < 0 || in.cls != DECODE_CLASS_CSR) {
-		fail("decode_insn(%#x) did not decode a CSR instruction", raw);
+		harness_fail("decode_insn(%#x) did not decode a CSR instruction", raw);
 		return TRAP_STOP;
 	}
 	v->insn_raw = raw;
@@ -682,7 +652,7 @@ static void run_row(const struct row *r)
 	uint32_t raw = encode(r->op, r->csr, r->rd, r->rs1);
 	uint64_t *field = vcsr_field(&v, r->csr);
 
-	cur = r;
+	begin_row(r);
 	platform = machines[r->m];
 	boot_csrs = (struct boot_csrs){ .sstatus = U64 };
 
@@ -722,67 +692,67 @@ static void run_row(const struct row *r)
 	 * legal (x0's slot must stay 0: later emulation reads it as rs1). */
 	for (unsigned i = 0; i < 32; i++)
 		if (!(r->want == OK && r->rd && i == r->rd) && v.tf.x[i] != x_before[i])
-			fail("x%u changed to %#" PRIx64, i, v.tf.x[i]);
+			harness_fail("x%u changed to %#" PRIx64, i, v.tf.x[i]);
 	/* csrrs/csrrc with rs1 = x0 and csrrsi/csrrci with uimm 0 do not
 	 * write (Zicsr): not even the real sstatus is written back. */
 	if (r->op != DECODE_OP_CSRRW && r->op != DECODE_OP_CSRRWI && r->rs1 == 0)
-		EXPECT_EQ("real sstatus writes by a non-writing access", hw.sstatus_writes, 0);
+		HARNESS_EQ_NAMED("real sstatus writes by a non-writing access", hw.sstatus_writes, 0);
 	/* What vcpu.h promises the virtual fields hold: sstatus only the
 	 * virtual bits and UXL (FS/VS live in the real one), sip only SSIP. */
-	EXPECT_EQ("virtual sstatus bits outside SIE/SPIE/SPP/SUM/MXR/UXL",
-		  v.csr.sstatus & ~(S_VIRT_ALL | SSTATUS_UXL), 0);
-	EXPECT_EQ("virtual sip bits other than SSIP", v.csr.sip & ~SIP_SSIP, 0);
+	HARNESS_EQ_NAMED("virtual sstatus bits outside SIE/SPIE/SPP/SUM/MXR/UXL",
+			 v.csr.sstatus & ~(S_VIRT_ALL | SSTATUS_UXL), 0);
+	HARNESS_EQ_NAMED("virtual sip bits other than SSIP", v.csr.sip & ~SIP_SSIP, 0);
 	/* In virtual S-mode the real sstatus changes at most in FS and VS
 	 * (its UXL stays the boot value; SIE/SPP belong to Umbra). */
-	EXPECT_EQ("real sstatus outside FS/VS", hw.sstatus & ~SSTATUS_REAL_BITS,
-		  hw_before & ~SSTATUS_REAL_BITS);
+	HARNESS_EQ_NAMED("real sstatus outside FS/VS", hw.sstatus & ~SSTATUS_REAL_BITS,
+			 hw_before & ~SSTATUS_REAL_BITS);
 
 	if (r->want == OK) {
 		if (got != TRAP_NEXT) {
-			fail("outcome %d, expected TRAP_NEXT", got);
+			harness_fail("outcome %d, expected TRAP_NEXT", got);
 			return;
 		}
-		EXPECT_EQ("injected traps", v.stats.injected, 0);
-		EXPECT_EQ("pc", v.tf.pc, GUEST_PC);
+		HARNESS_EQ_NAMED("injected traps", v.stats.injected, 0);
+		HARNESS_EQ_NAMED("pc", v.tf.pc, GUEST_PC);
 		if (r->rd)
-			EXPECT_EQ("rd (old value)", v.tf.x[r->rd], r->old);
+			HARNESS_EQ_NAMED("rd (old value)", v.tf.x[r->rd], r->old);
 
 		/* Read it back as the guest would: csrr x12, <csr>. */
 		uint64_t x12 = v.tf.x[A2];
 		if (emulate(&v, encode(DECODE_OP_CSRRS, r->csr, A2, 0)) != TRAP_NEXT)
-			fail("read-back csrr faulted");
+			harness_fail("read-back csrr faulted");
 		else
-			EXPECT_EQ("read back", v.tf.x[A2], r->after);
+			HARNESS_EQ_NAMED("read back", v.tf.x[A2], r->after);
 		v.tf.x[A2] = x12;
 		return;
 	}
 
 	/* Illegal instruction: the guest takes the trap as its hardware would. */
 	if (got != TRAP_RESUME) {
-		fail("outcome %d, expected TRAP_RESUME (illegal instruction injected)", got);
+		harness_fail("outcome %d, expected TRAP_RESUME (illegal instruction injected)", got);
 		return;
 	}
 	uint64_t s0 = csr_before.sstatus;
 	uint64_t s1 = (s0 | SSTATUS_SPP) & ~(SSTATUS_SPIE | SSTATUS_SIE);
 	if (s0 & SSTATUS_SIE)
 		s1 |= SSTATUS_SPIE;
-	EXPECT_EQ("injected traps", v.stats.injected, 1);
-	EXPECT_EQ("scause", v.csr.scause, CAUSE_ILLEGAL_INSTRUCTION);
-	EXPECT_EQ("stval (instruction bits)", v.csr.stval, raw);
-	EXPECT_EQ("sepc", v.csr.sepc, GUEST_PC);
-	EXPECT_EQ("virtual sstatus", v.csr.sstatus, s1);
-	EXPECT_EQ("mode", v.mode, PRV_S);
-	EXPECT_EQ("pc (stvec.BASE)", v.tf.pc, csr_before.stvec & ~STVEC_MODE_MASK);
+	HARNESS_EQ_NAMED("injected traps", v.stats.injected, 1);
+	HARNESS_EQ_NAMED("scause", v.csr.scause, CAUSE_ILLEGAL_INSTRUCTION);
+	HARNESS_EQ_NAMED("stval (instruction bits)", v.csr.stval, raw);
+	HARNESS_EQ_NAMED("sepc", v.csr.sepc, GUEST_PC);
+	HARNESS_EQ_NAMED("virtual sstatus", v.csr.sstatus, s1);
+	HARNESS_EQ_NAMED("mode", v.mode, PRV_S);
+	HARNESS_EQ_NAMED("pc (stvec.BASE)", v.tf.pc, csr_before.stvec & ~STVEC_MODE_MASK);
 	if (r->trap_sstatus)
-		EXPECT_EQ("virtual sstatus (by hand)", v.csr.sstatus, r->trap_sstatus);
+		HARNESS_EQ_NAMED("virtual sstatus (by hand)", v.csr.sstatus, r->trap_sstatus);
 	if (r->trap_pc)
-		EXPECT_EQ("pc (by hand)", v.tf.pc, r->trap_pc);
+		HARNESS_EQ_NAMED("pc (by hand)", v.tf.pc, r->trap_pc);
 	/* Everything but the trap CSRs is as it was. */
 	struct vcpu_csrs c = v.csr;
 	c.sstatus = csr_before.sstatus, c.scause = csr_before.scause;
 	c.sepc = csr_before.sepc, c.stval = csr_before.stval;
 	if (memcmp(&c, &csr_before, sizeof(c)))
-		fail("a virtual CSR other than sstatus/sepc/scause/stval changed");
+		harness_fail("a virtual CSR other than sstatus/sepc/scause/stval changed");
 }
 
 /*
@@ -795,7 +765,7 @@ static void check_vcsr_init(void)
 {
 	static struct vcpu v;
 
-	cur = &init_row;
+	begin_row(&init_row);
 	platform = machines[QEMU];
 	boot_csrs = (struct boot_csrs){
 		.sstatus = (~0UL & ~SSTATUS_UXL) | U64, .sie = ~0UL, .sip = ~0UL,
@@ -804,46 +774,31 @@ static void check_vcsr_init(void)
 	memset(&v, 0, sizeof(v));
 	v.vm = &test_vm;
 	vcsr_init(&v);
-	EXPECT_EQ("sstatus", v.csr.sstatus, S_VIRT_ALL | U64);
-	EXPECT_EQ("sie", v.csr.sie, 0x222);
-	EXPECT_EQ("sip", v.csr.sip, SIP_SSIP);
-	EXPECT_EQ("scounteren", v.csr.scounteren, 0xffffffff);
-	EXPECT_EQ("senvcfg", v.csr.senvcfg, SENVCFG_FIOM | 0xf0);
+	HARNESS_EQ_NAMED("sstatus", v.csr.sstatus, S_VIRT_ALL | U64);
+	HARNESS_EQ_NAMED("sie", v.csr.sie, 0x222);
+	HARNESS_EQ_NAMED("sip", v.csr.sip, SIP_SSIP);
+	HARNESS_EQ_NAMED("scounteren", v.csr.scounteren, 0xffffffff);
+	HARNESS_EQ_NAMED("senvcfg", v.csr.senvcfg, SENVCFG_FIOM | 0xf0);
 }
 
 int main(void)
 {
-	unsigned passed = 0, failed = 0;
-
 	for (unsigned i = 0; i < ARRAY_SIZE(asm_checks); i++) {
 		struct decode_insn in;
 		uint32_t raw = asm_checks[i].raw;
-		if (decode_insn(raw, &in) < 0 ||
-		    encode(in.op, in.csr, in.rd, in.rs1) != raw) {
-			printf("FAIL encoder: %s = %#x, built %#x\n", asm_checks[i].text, raw,
+		HARNESS_CHECKF(decode_insn(raw, &in) == 0 &&
+			       encode(in.op, in.csr, in.rd, in.rs1) == raw,
+			       "encoder: %s = %#x, built %#x", asm_checks[i].text, raw,
 			       encode(in.op, in.csr, in.rd, in.rs1));
-			failed++;
-		} else {
-			passed++;
-		}
 	}
 
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
-		row_failures = 0;
 		run_row(&rows[i]);
-		if (row_failures)
-			failed++;
-		else
-			passed++;
+		harness_end();
 	}
 
-	row_failures = 0;
 	check_vcsr_init();
-	if (row_failures)
-		failed++;
-	else
-		passed++;
+	harness_end();
 
-	printf("vcsr: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return harness_done();
 }

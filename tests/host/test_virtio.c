@@ -46,20 +46,8 @@
 
 #include "virtio.h"
 
-/* ---- Checks ---------------------------------------------------------------- */
-
-static unsigned passed, failed;
-
-#define CHECK(cond, ...) do {                                          \
-	if (cond) {                                                    \
-		passed++;                                              \
-	} else {                                                       \
-		failed++;                                              \
-		printf("FAIL %s:%d: ", __func__, __LINE__);            \
-		printf(__VA_ARGS__);                                   \
-		printf("\n");                                          \
-	}                                                              \
-} while (0)
+#define HARNESS_NAME "virtio"
+#include "harness.h"
 
 /* ---- Simulated guest memory --------------------------------------------------- */
 
@@ -91,8 +79,7 @@ static void *gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
 static uint8_t *G(uint64_t gpa)
 {
 	if (gpa < RAM_BASE || gpa >= RAM_END) {
-		printf("test bug: G(0x%" PRIx64 ")\n", gpa);
-		exit(2);
+		harness_fatal("test bug: G(0x%" PRIx64 ")", gpa);
 	}
 	return RAM + (gpa - RAM_BASE);
 }
@@ -439,10 +426,8 @@ static void blk_make(bool flush, bool ro, uint64_t capacity)
 	memset(&ds, 0, sizeof(ds));
 	memset(&blk_irq, 0, sizeof(blk_irq));
 	r = virtio_blk_init(&blk, &blk_host, &be, &p);
-	if (r) {
-		printf("virtio_blk_init: %d\n", r);
-		exit(2);
-	}
+	if (r)
+		harness_fatal("virtio_blk_init: %d", r);
 	drv_bind(&bd, &blk.vdev);
 }
 
@@ -512,76 +497,76 @@ static void test_registers(void)
 	uint64_t val, f;
 
 	blk_make(true, false, DISK_SECTORS);
-	CHECK(rd(&bd, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976, "magic");
-	CHECK(rd(&bd, VIRTIO_MMIO_VERSION) == 2, "version");
-	CHECK(rd(&bd, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_BLOCK, "device id");
-	CHECK(rd(&bd, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_UMBRA, "vendor id");
-	CHECK(mmio_ok, "32-bit register reads accepted");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976, "magic");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_VERSION) == 2, "version");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_BLOCK, "device id");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_VENDOR_ID) == VIRTIO_VENDOR_UMBRA, "vendor id");
+	HARNESS_CHECKF(mmio_ok, "32-bit register reads accepted");
 
 	/* Control registers: 32-bit aligned only. */
 	for (unsigned w = 1; w <= 8; w *= 2) {
 		val = 0;
 		if (w != 4)
-			CHECK(virtio_mmio_rw(&blk.vdev, 0, w, false, &val) < 0,
-			      "width %u read of MagicValue refused", w);
+			HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, 0, w, false, &val) < 0,
+				       "width %u read of MagicValue refused", w);
 	}
-	CHECK(virtio_mmio_rw(&blk.vdev, 2, 4, false, &val) < 0, "unaligned read refused");
-	CHECK(virtio_mmio_rw(&blk.vdev, 0x72, 2, true, &val) < 0, "16-bit Status write refused");
-	CHECK(virtio_mmio_rw(&blk.vdev, 0x70, 3, false, &val) < 0, "width 3 refused");
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SIZE, 4, false, &val) < 0, "offset past window refused");
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SIZE - 2, 4, false, &val) < 0, "access crossing the end refused");
-	CHECK(virtio_mmio_rw(&blk.vdev, ~0ull - 1, 4, false, &val) < 0, "huge offset refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, 2, 4, false, &val) < 0, "unaligned read refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, 0x72, 2, true, &val) < 0, "16-bit Status write refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, 0x70, 3, false, &val) < 0, "width 3 refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SIZE, 4, false, &val) < 0, "offset past window refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SIZE - 2, 4, false, &val) < 0, "access crossing the end refused");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, ~0ull - 1, 4, false, &val) < 0, "huge offset refused");
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, 0x18, 4, false, &val) == 0 && val == 0, "hole reads zero");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, 0x18, 4, false, &val) == 0 && val == 0, "hole reads zero");
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SHM_LEN_LOW, 4, false, &val) == 0 &&
-	      val == 0xffffffff, "no shared memory region: length -1");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_SHM_LEN_LOW, 4, false, &val) == 0 &&
+		       val == 0xffffffff, "no shared memory region: length -1");
 
 	/* Config space: any width, any offset. */
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, false, &val) == 0 &&
-	      val == DISK_SECTORS, "capacity, 64-bit read: %" PRIu64, val);
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, false, &val) == 0 &&
+		       val == DISK_SECTORS, "capacity, 64-bit read: %" PRIu64, val);
 	val = 1;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 4, 4, false, &val) == 0 &&
-	      val == 0, "capacity high word");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 4, 4, false, &val) == 0 &&
+		       val == 0, "capacity high word");
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 1, false, &val) == 0 &&
-	      val == DISK_SECTORS, "capacity, byte read");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 1, false, &val) == 0 &&
+		       val == DISK_SECTORS, "capacity, byte read");
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_SEG_MAX, 4, false, &val) == 0 &&
-	      val == VIRTIO_QUEUE_NUM_MAX - 2, "seg_max");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_SEG_MAX, 4, false, &val) == 0 &&
+		       val == VIRTIO_QUEUE_NUM_MAX - 2, "seg_max");
 	val = 0;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 1, 2, false, &val) == 0 &&
-	      val == 0, "unaligned config read accepted");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 1, 2, false, &val) == 0 &&
+		       val == 0, "unaligned config read accepted");
 	val = 7;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 0x800, 4, false, &val) == 0 &&
-	      val == 0, "config past the structure reads zero");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG + 0x800, 4, false, &val) == 0 &&
+		       val == 0, "config past the structure reads zero");
 	val = 0x1234;
-	CHECK(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, true, &val) == 0, "config write accepted");
+	HARNESS_CHECKF(virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, true, &val) == 0, "config write accepted");
 	val = 0;
 	virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, false, &val);
-	CHECK(val == DISK_SECTORS, "config write ignored (capacity is read-only)");
+	HARNESS_CHECKF(val == DISK_SECTORS, "config write ignored (capacity is read-only)");
 
 	/* The feature offer. */
 	f = offered_features(&bd);
-	CHECK(f & (1ull << VIRTIO_F_VERSION_1), "VERSION_1 offered");
-	CHECK(f & (1ull << VIRTIO_BLK_F_FLUSH), "FLUSH offered with a flushing backend");
-	CHECK(f & (1ull << VIRTIO_BLK_F_SEG_MAX), "SEG_MAX offered");
-	CHECK(!(f & (1ull << VIRTIO_BLK_F_RO)), "RO not offered");
-	CHECK(!(f & (1ull << VIRTIO_F_INDIRECT_DESC)), "INDIRECT_DESC not offered");
-	CHECK(!(f & (1ull << VIRTIO_F_EVENT_IDX)), "EVENT_IDX not offered");
+	HARNESS_CHECKF(f & (1ull << VIRTIO_F_VERSION_1), "VERSION_1 offered");
+	HARNESS_CHECKF(f & (1ull << VIRTIO_BLK_F_FLUSH), "FLUSH offered with a flushing backend");
+	HARNESS_CHECKF(f & (1ull << VIRTIO_BLK_F_SEG_MAX), "SEG_MAX offered");
+	HARNESS_CHECKF(!(f & (1ull << VIRTIO_BLK_F_RO)), "RO not offered");
+	HARNESS_CHECKF(!(f & (1ull << VIRTIO_F_INDIRECT_DESC)), "INDIRECT_DESC not offered");
+	HARNESS_CHECKF(!(f & (1ull << VIRTIO_F_EVENT_IDX)), "EVENT_IDX not offered");
 	wr(&bd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
-	CHECK(rd(&bd, VIRTIO_MMIO_DEVICE_FEATURES) == 0, "feature word 2 is zero");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_DEVICE_FEATURES) == 0, "feature word 2 is zero");
 
 	/* Queues: one for blk. */
 	wr(&bd, VIRTIO_MMIO_QUEUE_SEL, 0);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_QUEUE_NUM_MAX, "QueueNumMax");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_QUEUE_NUM_MAX, "QueueNumMax");
 	wr(&bd, VIRTIO_MMIO_QUEUE_SEL, 1);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "no queue 1");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "no queue 1");
 	wr(&bd, VIRTIO_MMIO_QUEUE_READY, 1);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "queue 1 cannot be made ready");
-	CHECK(!needs_reset_set(&bd), "selecting a missing queue is harmless");
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "queue 1 cannot be made ready");
+	HARNESS_CHECKF(!needs_reset_set(&bd), "selecting a missing queue is harmless");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 2. Status and features ---------------------------------------------------------------- */
@@ -598,53 +583,53 @@ static void test_negotiation(void)
 	wr(&bd, VIRTIO_MMIO_STATUS, AD);
 	write_features(&bd, 1ull << VIRTIO_BLK_F_FLUSH);
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "FEATURES_OK refused without VERSION_1");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "FEATURES_OK refused without VERSION_1");
 
 	/* A feature that was not offered: refused. */
 	write_features(&bd, (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC));
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "FEATURES_OK refused with an unoffered feature");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "FEATURES_OK refused with an unoffered feature");
 
 	/* DRIVER_OK before FEATURES_OK: refused. */
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_DRIVER_OK);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "DRIVER_OK refused before FEATURES_OK");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == AD, "DRIVER_OK refused before FEATURES_OK");
 
 	/* A valid subset: accepted. */
 	write_features(&bd, (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BLK_F_FLUSH));
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == (AD | VIRTIO_STATUS_FEATURES_OK), "FEATURES_OK accepted");
-	CHECK(virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "FLUSH negotiated");
-	CHECK(!virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_SEG_MAX), "SEG_MAX not negotiated");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == (AD | VIRTIO_STATUS_FEATURES_OK), "FEATURES_OK accepted");
+	HARNESS_CHECKF(virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "FLUSH negotiated");
+	HARNESS_CHECKF(!virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_SEG_MAX), "SEG_MAX not negotiated");
 
 	/* Feature writes after FEATURES_OK are ignored. */
 	write_features(&bd, 1ull << VIRTIO_F_VERSION_1);
-	CHECK(virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "features frozen after FEATURES_OK");
+	HARNESS_CHECKF(virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "features frozen after FEATURES_OK");
 
 	/* Status bits cannot be cleared except by reset; NEEDS_RESET is the device's. */
 	wr(&bd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == (AD | VIRTIO_STATUS_FEATURES_OK), "status bits not cleared by a write");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == (AD | VIRTIO_STATUS_FEATURES_OK), "status bits not cleared by a write");
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	CHECK(!needs_reset_set(&bd), "driver cannot set DEVICE_NEEDS_RESET");
+	HARNESS_CHECKF(!needs_reset_set(&bd), "driver cannot set DEVICE_NEEDS_RESET");
 
 	/* A queue, DRIVER_OK, then reset clears everything. */
-	CHECK(q_setup(&bd, 0, 16), "queue setup");
+	HARNESS_CHECKF(q_setup(&bd, 0, 16), "queue setup");
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DRIVER_OK, "DRIVER_OK");
-	CHECK(blk_read(0, DATA, 512).status == VIRTIO_BLK_S_OK, "request works");
-	CHECK(blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING,
-	      "interrupt pending before reset");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DRIVER_OK, "DRIVER_OK");
+	HARNESS_CHECKF(blk_read(0, DATA, 512).status == VIRTIO_BLK_S_OK, "request works");
+	HARNESS_CHECKF(blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING,
+		       "interrupt pending before reset");
 	wr(&bd, VIRTIO_MMIO_STATUS, 0);
-	CHECK(rd(&bd, VIRTIO_MMIO_STATUS) == 0, "reset clears Status");
-	CHECK(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0 && !blk_irq.level, "reset clears interrupts and the line");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_STATUS) == 0, "reset clears Status");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0 && !blk_irq.level, "reset clears interrupts and the line");
 	wr(&bd, VIRTIO_MMIO_QUEUE_SEL, 0);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "reset clears QueueReady");
-	CHECK(!virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "reset forgets features");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "reset clears QueueReady");
+	HARNESS_CHECKF(!virtio_has_feature(&blk.vdev, VIRTIO_BLK_F_FLUSH), "reset forgets features");
 
 	/* Config reads still work, and the full handshake again. */
 	val = 0;
 	virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, false, &val);
-	CHECK(val == DISK_SECTORS, "config survives reset");
-	CHECK(blk_up(16), "handshake after reset");
+	HARNESS_CHECKF(val == DISK_SECTORS, "config survives reset");
+	HARNESS_CHECKF(blk_up(16), "handshake after reset");
 
 	/* Notifications before DRIVER_OK are not acted on; DRIVER_OK picks
 	 * up what was made available. */
@@ -652,22 +637,22 @@ static void test_negotiation(void)
 	wr(&bd, VIRTIO_MMIO_STATUS, AD);
 	write_features(&bd, 1ull << VIRTIO_F_VERSION_1);
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK);
-	CHECK(q_setup(&bd, 0, 16), "queue setup");
+	HARNESS_CHECKF(q_setup(&bd, 0, 16), "queue setup");
 	{
 		struct result r = blk_read(0, DATA, 512);
-		CHECK(!r.done && r.status == ST_NONE, "no processing before DRIVER_OK");
+		HARNESS_CHECKF(!r.done && r.status == ST_NONE, "no processing before DRIVER_OK");
 	}
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	CHECK(used_pending(&bd, 0) == 1 && *G(ST) == VIRTIO_BLK_S_OK, "request done at DRIVER_OK");
+	HARNESS_CHECKF(used_pending(&bd, 0) == 1 && *G(ST) == VIRTIO_BLK_S_OK, "request done at DRIVER_OK");
 
 	/* FAILED stops processing. */
 	wr(&bd, VIRTIO_MMIO_STATUS, AD | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED);
 	bd.q[0].used_seen = get16(bd.q[0].used + 2);
 	{
 		struct result r = blk_read(0, DATA, 512);
-		CHECK(!r.done, "no processing after FAILED");
+		HARNESS_CHECKF(!r.done, "no processing after FAILED");
 	}
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 3. Queue setup ------------------------------------------------------------------------- */
@@ -685,8 +670,8 @@ static bool try_queue(uint32_t num, uint64_t desc, uint64_t avail, uint64_t used
 	wr(&bd, VIRTIO_MMIO_STATUS, st);
 	ok = q_setup_at(&bd, 0, num, desc, avail, used);
 	/* A refused setup, and only that, leaves DEVICE_NEEDS_RESET. */
-	CHECK(ok != needs_reset_set(&bd), "num %u desc 0x%" PRIx64 ": QueueReady %d, NEEDS_RESET %d",
-	      num, desc, ok, needs_reset_set(&bd));
+	HARNESS_CHECKF(ok != needs_reset_set(&bd), "num %u desc 0x%" PRIx64 ": QueueReady %d, NEEDS_RESET %d",
+		       num, desc, ok, needs_reset_set(&bd));
 	return ok;
 }
 
@@ -695,46 +680,46 @@ static void test_queue_setup(void)
 	const uint64_t D = RAM_BASE, A = RAM_BASE + 0x1000, U = RAM_BASE + 0x2000;
 
 	blk_make(true, false, DISK_SECTORS);
-	CHECK(try_queue(256, D, A, U), "num 256 (max)");
-	CHECK(try_queue(1, D, A, U), "num 1");
-	CHECK(!try_queue(512, D, A, U), "num above QueueNumMax refused");
-	CHECK(!try_queue(0x10000, D, A, U), "num 65536 refused");
-	CHECK(!try_queue(0, D, A, U), "num 0 refused");
-	CHECK(!try_queue(100, D, A, U), "num not a power of two refused");
-	CHECK(!try_queue(0xffffffff, D, A, U), "num ~0 refused");
-	CHECK(!try_queue(16, D + 8, A, U), "descriptor table not 16-aligned refused");
-	CHECK(!try_queue(16, D, A + 1, U), "avail ring not 2-aligned refused");
-	CHECK(!try_queue(16, D, A, U + 2), "used ring not 4-aligned refused");
-	CHECK(try_queue(16, D, A + 2, U + 4), "minimal alignments accepted");
-	CHECK(!try_queue(16, 0, A, U), "descriptor table at 0 refused");
-	CHECK(!try_queue(16, D, RAM_BASE - 0x1000, U), "avail ring below RAM refused");
-	CHECK(!try_queue(16, D, A, RAM_END), "used ring at end of RAM refused");
-	CHECK(!try_queue(16, D, A, RAM_END - 8), "used ring straddling end of RAM refused");
-	CHECK(!try_queue(256, RAM_END - 0x800, A, U), "descriptor table straddling end of RAM refused");
-	CHECK(!try_queue(16, D | (1ull << 32), A, U), "high address bits refused");
-	CHECK(!try_queue(16, 0xfffffffffffffff0ull, A, U), "wrapping descriptor table refused");
-	CHECK(try_queue(16, RAM_END - 256, A, U), "descriptor table ending exactly at end of RAM");
-	CHECK(g2h_contract_violations == 0, "gpa_to_hva contract kept");
+	HARNESS_CHECKF(try_queue(256, D, A, U), "num 256 (max)");
+	HARNESS_CHECKF(try_queue(1, D, A, U), "num 1");
+	HARNESS_CHECKF(!try_queue(512, D, A, U), "num above QueueNumMax refused");
+	HARNESS_CHECKF(!try_queue(0x10000, D, A, U), "num 65536 refused");
+	HARNESS_CHECKF(!try_queue(0, D, A, U), "num 0 refused");
+	HARNESS_CHECKF(!try_queue(100, D, A, U), "num not a power of two refused");
+	HARNESS_CHECKF(!try_queue(0xffffffff, D, A, U), "num ~0 refused");
+	HARNESS_CHECKF(!try_queue(16, D + 8, A, U), "descriptor table not 16-aligned refused");
+	HARNESS_CHECKF(!try_queue(16, D, A + 1, U), "avail ring not 2-aligned refused");
+	HARNESS_CHECKF(!try_queue(16, D, A, U + 2), "used ring not 4-aligned refused");
+	HARNESS_CHECKF(try_queue(16, D, A + 2, U + 4), "minimal alignments accepted");
+	HARNESS_CHECKF(!try_queue(16, 0, A, U), "descriptor table at 0 refused");
+	HARNESS_CHECKF(!try_queue(16, D, RAM_BASE - 0x1000, U), "avail ring below RAM refused");
+	HARNESS_CHECKF(!try_queue(16, D, A, RAM_END), "used ring at end of RAM refused");
+	HARNESS_CHECKF(!try_queue(16, D, A, RAM_END - 8), "used ring straddling end of RAM refused");
+	HARNESS_CHECKF(!try_queue(256, RAM_END - 0x800, A, U), "descriptor table straddling end of RAM refused");
+	HARNESS_CHECKF(!try_queue(16, D | (1ull << 32), A, U), "high address bits refused");
+	HARNESS_CHECKF(!try_queue(16, 0xfffffffffffffff0ull, A, U), "wrapping descriptor table refused");
+	HARNESS_CHECKF(try_queue(16, RAM_END - 256, A, U), "descriptor table ending exactly at end of RAM");
+	HARNESS_CHECKF(g2h_contract_violations == 0, "gpa_to_hva contract kept");
 
 	/* While ready, size and address registers are frozen. */
-	CHECK(try_queue(16, D, A, U), "setup");
+	HARNESS_CHECKF(try_queue(16, D, A, U), "setup");
 	wr(&bd, VIRTIO_MMIO_QUEUE_NUM, 1024);
 	wr(&bd, VIRTIO_MMIO_QUEUE_DESC_LOW, 0);
 	wr(&bd, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, 0xffff);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_NUM) == 16 && rd(&bd, VIRTIO_MMIO_QUEUE_DESC_LOW) == (uint32_t)D &&
-	      rd(&bd, VIRTIO_MMIO_QUEUE_DEVICE_HIGH) == 0, "queue registers ignore writes while ready");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_NUM) == 16 && rd(&bd, VIRTIO_MMIO_QUEUE_DESC_LOW) == (uint32_t)D &&
+		       rd(&bd, VIRTIO_MMIO_QUEUE_DEVICE_HIGH) == 0, "queue registers ignore writes while ready");
 	/* Disable, change, re-enable: validated again. */
 	wr(&bd, VIRTIO_MMIO_QUEUE_READY, 0);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "queue disabled");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0, "queue disabled");
 	wr(&bd, VIRTIO_MMIO_QUEUE_NUM, 1024);
 	wr(&bd, VIRTIO_MMIO_QUEUE_READY, 1);
-	CHECK(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0 && needs_reset_set(&bd), "re-enable validates again");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_QUEUE_READY) == 0 && needs_reset_set(&bd), "re-enable validates again");
 
 	/* After a refused setup, reset makes the device usable again. */
-	CHECK(blk_up(16), "usable after reset");
-	CHECK(blk_read(0, DATA, 512).status == VIRTIO_BLK_S_OK, "request after recovery");
-	CHECK(guards_ok(), "guest memory guards intact");
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(blk_up(16), "usable after reset");
+	HARNESS_CHECKF(blk_read(0, DATA, 512).status == VIRTIO_BLK_S_OK, "request after recovery");
+	HARNESS_CHECKF(guards_ok(), "guest memory guards intact");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 4. Block requests ---------------------------------------------------------------------- */
@@ -747,21 +732,21 @@ static void test_blk_io(void)
 
 	blk_make(true, false, DISK_SECTORS);
 	memset(DISK, 0, DISK_BYTES);
-	CHECK(blk_up(64), "handshake");
+	HARNESS_CHECKF(blk_up(64), "handshake");
 
 	/* Write 2 sectors at 3, read them back. */
 	pattern(G(DATA), 1024, 1);
 	memcpy(expect, G(DATA), 1024);
 	r = blk_write(3, DATA, 1024);
-	CHECK(r.done && r.id == 0 && r.len == 1 && r.status == VIRTIO_BLK_S_OK,
-	      "write: done=%d id=%u len=%u status=%u", r.done, r.id, r.len, r.status);
-	CHECK(memcmp(DISK + 3 * 512, expect, 1024) == 0, "write reached the disk");
-	CHECK(DISK[3 * 512 - 1] == 0 && DISK[5 * 512] == 0, "write touched only its sectors");
+	HARNESS_CHECKF(r.done && r.id == 0 && r.len == 1 && r.status == VIRTIO_BLK_S_OK,
+		       "write: done=%d id=%u len=%u status=%u", r.done, r.id, r.len, r.status);
+	HARNESS_CHECKF(memcmp(DISK + 3 * 512, expect, 1024) == 0, "write reached the disk");
+	HARNESS_CHECKF(DISK[3 * 512 - 1] == 0 && DISK[5 * 512] == 0, "write touched only its sectors");
 	memset(G(DATA2), 0, 1024);
 	r = blk_read(3, DATA2, 1024);
-	CHECK(r.done && r.len == 1025 && r.status == VIRTIO_BLK_S_OK,
-	      "read: len=%u status=%u", r.len, r.status);
-	CHECK(memcmp(G(DATA2), expect, 1024) == 0, "read data");
+	HARNESS_CHECKF(r.done && r.len == 1025 && r.status == VIRTIO_BLK_S_OK,
+		       "read: len=%u status=%u", r.len, r.status);
+	HARNESS_CHECKF(memcmp(G(DATA2), expect, 1024) == 0, "read data");
 
 	/* Scatter-gather: three segments, in reverse memory order. */
 	{
@@ -771,10 +756,10 @@ static void test_blk_io(void)
 		};
 		pattern(DISK + 10 * 512, 2048, 2);
 		r = blk_submit(VIRTIO_BLK_T_IN, 10, s, 3);
-		CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 2049, "sg read");
-		CHECK(memcmp(G(DATA2 + 0x2000), DISK + 10 * 512, 512) == 0 &&
-		      memcmp(G(DATA2 + 0x1000), DISK + 11 * 512, 1024) == 0 &&
-		      memcmp(G(DATA2), DISK + 13 * 512, 512) == 0, "sg read data in order");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && r.len == 2049, "sg read");
+		HARNESS_CHECKF(memcmp(G(DATA2 + 0x2000), DISK + 10 * 512, 512) == 0 &&
+			       memcmp(G(DATA2 + 0x1000), DISK + 11 * 512, 1024) == 0 &&
+			       memcmp(G(DATA2), DISK + 13 * 512, 512) == 0, "sg read data in order");
 	}
 
 	/* Any layout (2.6.4): header and data in one readable buffer; data
@@ -793,9 +778,9 @@ static void test_blk_io(void)
 		q_chain(&bd, 0, 5, s, 2);
 		q_publish(&bd, 0, 5);
 		q_kick(&bd, 0);
-		CHECK(q_used(&bd, 0, &r.id, &r.len) && r.id == 5 && r.len == 1 &&
-		      *G(ST) == VIRTIO_BLK_S_OK, "header+data in one buffer");
-		CHECK(memcmp(DISK + 20 * 512, expect, 512) == 0, "combined write data");
+		HARNESS_CHECKF(q_used(&bd, 0, &r.id, &r.len) && r.id == 5 && r.len == 1 &&
+			       *G(ST) == VIRTIO_BLK_S_OK, "header+data in one buffer");
+		HARNESS_CHECKF(memcmp(DISK + 20 * 512, expect, 512) == 0, "combined write data");
 
 		put32(HDR, VIRTIO_BLK_T_IN);
 		put64(HDR + 8, 20);
@@ -805,9 +790,9 @@ static void test_blk_io(void)
 		q_chain(&bd, 0, 9, s, 2);
 		q_publish(&bd, 0, 9);
 		q_kick(&bd, 0);
-		CHECK(q_used(&bd, 0, &r.id, &r.len) && r.id == 9 && r.len == 513 &&
-		      *G(DATA2 + 512) == VIRTIO_BLK_S_OK, "data+status in one buffer");
-		CHECK(memcmp(G(DATA2), expect, 512) == 0, "combined read data");
+		HARNESS_CHECKF(q_used(&bd, 0, &r.id, &r.len) && r.id == 9 && r.len == 513 &&
+			       *G(DATA2 + 512) == VIRTIO_BLK_S_OK, "data+status in one buffer");
+		HARNESS_CHECKF(memcmp(G(DATA2), expect, 512) == 0, "combined read data");
 
 		/* Header split over two descriptors. */
 		put32(HDR, VIRTIO_BLK_T_IN);
@@ -820,19 +805,19 @@ static void test_blk_io(void)
 			q_chain(&bd, 0, 0, t, 4);
 			q_publish(&bd, 0, 0);
 			q_kick(&bd, 0);
-			CHECK(q_used(&bd, 0, &r.id, &r.len) && *G(ST) == VIRTIO_BLK_S_OK &&
-			      memcmp(G(DATA2), expect, 512) == 0, "header split over descriptors");
+			HARNESS_CHECKF(q_used(&bd, 0, &r.id, &r.len) && *G(ST) == VIRTIO_BLK_S_OK &&
+				       memcmp(G(DATA2), expect, 512) == 0, "header split over descriptors");
 		}
 	}
 
 	/* Flush. */
 	before = ds.flushes;
 	r = blk_submit(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
-	CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 1 && ds.flushes == before + 1, "flush");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && r.len == 1 && ds.flushes == before + 1, "flush");
 	/* Writes are not flushed one by one when FLUSH was negotiated. */
 	before = ds.flushes;
 	blk_write(0, DATA, 512);
-	CHECK(ds.flushes == before, "no implicit flush with FLUSH negotiated");
+	HARNESS_CHECKF(ds.flushes == before, "no implicit flush with FLUSH negotiated");
 
 	/* GET_ID. */
 	memset(G(DATA2), 0x77, 32);
@@ -840,9 +825,9 @@ static void test_blk_io(void)
 		struct seg s = { DATA2, 20, true };
 		r = blk_submit(VIRTIO_BLK_T_GET_ID, 0, &s, 1);
 	}
-	CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 21, "get_id status %u len %u", r.status, r.len);
-	CHECK(memcmp(G(DATA2), "umbra-disk-0\0\0\0\0\0\0\0\0", 20) == 0 && *G(DATA2 + 20) == 0x77,
-	      "get_id string NUL-padded to 20 bytes");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && r.len == 21, "get_id status %u len %u", r.status, r.len);
+	HARNESS_CHECKF(memcmp(G(DATA2), "umbra-disk-0\0\0\0\0\0\0\0\0", 20) == 0 && *G(DATA2 + 20) == 0x77,
+		       "get_id string NUL-padded to 20 bytes");
 
 	/* Unsupported types. */
 	{
@@ -850,39 +835,39 @@ static void test_blk_io(void)
 		for (unsigned i = 0; i < ARRAY_SIZE(types); i++) {
 			struct seg s = { DATA2, 512, true };
 			r = blk_submit(types[i], 0, &s, 1);
-			CHECK(r.done && r.status == VIRTIO_BLK_S_UNSUPP && r.len == 1,
-			      "type %u -> UNSUPP (got %u)", types[i], r.status);
+			HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_UNSUPP && r.len == 1,
+				       "type %u -> UNSUPP (got %u)", types[i], r.status);
 		}
 	}
 
 	/* Bounds. */
 	before = ds.reads + ds.writes;
 	r = blk_read(DISK_SECTORS, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "read at capacity -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "read at capacity -> IOERR");
 	r = blk_read(DISK_SECTORS - 1, DATA2, 1024);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "read across capacity -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "read across capacity -> IOERR");
 	r = blk_write(DISK_SECTORS - 1, DATA, 1024);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "write across capacity -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "write across capacity -> IOERR");
 	r = blk_read(~0ull, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "sector ~0 -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "sector ~0 -> IOERR");
 	r = blk_read(~0ull - 1, DATA2, 1024);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "sector + length overflowing -> IOERR");
-	CHECK(ds.reads + ds.writes == before, "out-of-range requests never reach the backend");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "sector + length overflowing -> IOERR");
+	HARNESS_CHECKF(ds.reads + ds.writes == before, "out-of-range requests never reach the backend");
 	r = blk_read(DISK_SECTORS - 2, DATA2, 1024);
-	CHECK(r.status == VIRTIO_BLK_S_OK, "read of the last sectors");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK, "read of the last sectors");
 	r = blk_read(DISK_SECTORS, DATA2, 0);
-	CHECK(r.status == VIRTIO_BLK_S_OK, "empty read at capacity");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK, "empty read at capacity");
 
 	/* Lengths that are not whole sectors. */
 	before = ds.reads + ds.writes;
 	r = blk_read(0, DATA2, 513);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "513-byte read -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "513-byte read -> IOERR");
 	r = blk_write(0, DATA, 100);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "100-byte write -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "100-byte write -> IOERR");
 	{
 		struct seg s[2] = { { DATA2, 256, true }, { DATA2 + 256, 256, true } };
 		r = blk_submit(VIRTIO_BLK_T_IN, 0, s, 2);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "half-sector pieces -> IOERR");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "half-sector pieces -> IOERR");
 	}
 	{
 		/* A whole sector first, then halves: nothing may be read into
@@ -891,23 +876,23 @@ static void test_blk_io(void)
 				    { DATA2 + 768, 256, true } };
 		memset(G(DATA2), 0x5a, 1024);
 		r = blk_submit(VIRTIO_BLK_T_IN, 0, s, 3);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "sector then halves -> IOERR, no data");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "sector then halves -> IOERR, no data");
 	}
-	CHECK(ds.reads + ds.writes == before, "bad lengths never reach the backend");
+	HARNESS_CHECKF(ds.reads + ds.writes == before, "bad lengths never reach the backend");
 
 	/* Backend errors. */
 	ds.fail = -5;
 	r = blk_read(0, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "backend read error -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "backend read error -> IOERR");
 	r = blk_write(0, DATA, 512);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "backend write error -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "backend write error -> IOERR");
 	r = blk_submit(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "backend flush error -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "backend flush error -> IOERR");
 	ds.fail = 0;
 
-	CHECK(blk.stats.requests > 20, "stats count requests");
-	CHECK(ds.violations == 0, "backend saw only valid buffers and sectors");
-	CHECK(guards_ok() && disk_guards_ok(), "guards intact");
+	HARNESS_CHECKF(blk.stats.requests > 20, "stats count requests");
+	HARNESS_CHECKF(ds.violations == 0, "backend saw only valid buffers and sectors");
+	HARNESS_CHECKF(guards_ok() && disk_guards_ok(), "guards intact");
 }
 
 static void test_blk_variants(void)
@@ -919,33 +904,33 @@ static void test_blk_variants(void)
 	/* Read-only disk. */
 	blk_make(true, true, DISK_SECTORS);
 	f = offered_features(&bd);
-	CHECK(f & (1ull << VIRTIO_BLK_F_RO), "RO offered");
-	CHECK(blk_up(16), "handshake");
+	HARNESS_CHECKF(f & (1ull << VIRTIO_BLK_F_RO), "RO offered");
+	HARNESS_CHECKF(blk_up(16), "handshake");
 	memset(DISK, 0x11, 512);
 	pattern(G(DATA), 512, 4);
 	before = ds.writes;
 	r = blk_write(0, DATA, 512);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR && ds.writes == before && DISK[0] == 0x11,
-	      "write to read-only disk -> IOERR, nothing written");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR && ds.writes == before && DISK[0] == 0x11,
+		       "write to read-only disk -> IOERR, nothing written");
 	r = blk_read(0, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_OK, "read from read-only disk");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK, "read from read-only disk");
 
 	/* FLUSH offered but not accepted: writes are made durable one by one. */
 	blk_make(true, false, DISK_SECTORS);
-	CHECK(drv_init(&bd, ~(1ull << VIRTIO_BLK_F_FLUSH), 1, 16), "handshake without FLUSH");
+	HARNESS_CHECKF(drv_init(&bd, ~(1ull << VIRTIO_BLK_F_FLUSH), 1, 16), "handshake without FLUSH");
 	before = ds.flushes;
 	r = blk_write(0, DATA, 512);
-	CHECK(r.status == VIRTIO_BLK_S_OK && ds.flushes == before + 1, "write-through without FLUSH negotiated");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && ds.flushes == before + 1, "write-through without FLUSH negotiated");
 
 	/* No flush in the backend: FLUSH not offered, flush requests succeed. */
 	blk_make(false, false, DISK_SECTORS);
 	f = offered_features(&bd);
-	CHECK(!(f & (1ull << VIRTIO_BLK_F_FLUSH)), "FLUSH not offered without backend flush");
-	CHECK(blk_up(16), "handshake");
+	HARNESS_CHECKF(!(f & (1ull << VIRTIO_BLK_F_FLUSH)), "FLUSH not offered without backend flush");
+	HARNESS_CHECKF(blk_up(16), "handshake");
 	r = blk_submit(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
-	CHECK(r.status == VIRTIO_BLK_S_OK && ds.flushes == 0, "flush without backend flush");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && ds.flushes == 0, "flush without backend flush");
 	r = blk_write(0, DATA, 512);
-	CHECK(r.status == VIRTIO_BLK_S_OK && ds.flushes == 0, "write without backend flush");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK && ds.flushes == 0, "write without backend flush");
 
 	/* Capacity change: config generation and a config interrupt. */
 	{
@@ -954,13 +939,13 @@ static void test_blk_variants(void)
 
 		wr(&bd, VIRTIO_MMIO_INTERRUPT_ACK, 3);
 		virtio_blk_set_capacity(&blk, 32);
-		CHECK(rd(&bd, VIRTIO_MMIO_CONFIG_GENERATION) != gen, "ConfigGeneration changes");
-		CHECK(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_CONFIG && blk_irq.level,
-		      "configuration change interrupt");
+		HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_CONFIG_GENERATION) != gen, "ConfigGeneration changes");
+		HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_CONFIG && blk_irq.level,
+			       "configuration change interrupt");
 		virtio_mmio_rw(&blk.vdev, VIRTIO_MMIO_CONFIG, 8, false, &val);
-		CHECK(val == 32, "new capacity");
+		HARNESS_CHECKF(val == 32, "new capacity");
 		r = blk_read(32, DATA2, 512);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "new capacity enforced");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "new capacity enforced");
 		virtio_blk_set_capacity(&blk, DISK_SECTORS);
 	}
 
@@ -970,10 +955,10 @@ static void test_blk_variants(void)
 		struct virtio_blk_backend be = { &ds, NULL, disk_write, NULL };
 		struct virtio_blk_params p = { 8, false, NULL };
 
-		CHECK(virtio_blk_init(&b2, &blk_host, &be, &p) < 0, "init without read refused");
+		HARNESS_CHECKF(virtio_blk_init(&b2, &blk_host, &be, &p) < 0, "init without read refused");
 	}
-	CHECK(ds.violations == 0, "backend saw only valid buffers and sectors");
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(ds.violations == 0, "backend saw only valid buffers and sectors");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 5. Hostile requests ------------------------------------------------------------------------ */
@@ -1010,36 +995,36 @@ static void test_blk_hostile(void)
 
 	blk_make(true, false, DISK_SECTORS);
 	memset(DISK, 0x3c, DISK_BYTES);
-	CHECK(blk_up(16), "handshake");
+	HARNESS_CHECKF(blk_up(16), "handshake");
 	guards_fill();
 
 	/* Data buffers outside guest RAM: IOERR, backend never called. */
 	before = ds.reads + ds.writes;
 	for (unsigned i = 0; i < ARRAY_SIZE(outside); i++) {
 		r = blk_read(0, outside[i], 1024);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR && r.len == 1,
-		      "read into 0x%" PRIx64 " -> IOERR (status %u, len %u)", outside[i], r.status, r.len);
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR && r.len == 1,
+			       "read into 0x%" PRIx64 " -> IOERR (status %u, len %u)", outside[i], r.status, r.len);
 		r = blk_write(0, outside[i], 1024);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR,
-		      "write from 0x%" PRIx64 " -> IOERR", outside[i]);
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR,
+			       "write from 0x%" PRIx64 " -> IOERR", outside[i]);
 	}
-	CHECK(ds.reads + ds.writes == before, "backend never saw a buffer outside RAM");
+	HARNESS_CHECKF(ds.reads + ds.writes == before, "backend never saw a buffer outside RAM");
 
 	/* One good and one bad data segment: nothing is transferred at all. */
 	{
 		struct seg s[2] = { { DATA2, 512, true }, { RAM_END - 256, 512, true } };
 		memset(G(DATA2), 0x5a, 512);
 		r = blk_submit(VIRTIO_BLK_T_IN, 0, s, 2);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a && *G(DATA2 + 511) == 0x5a,
-		      "partly bad read: IOERR, good segment untouched");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a && *G(DATA2 + 511) == 0x5a,
+			       "partly bad read: IOERR, good segment untouched");
 	}
 	/* Huge lengths. */
 	r = blk_read(0, DATA2, 0xfffffe00u);
-	CHECK(r.status == VIRTIO_BLK_S_IOERR, "4 GiB buffer -> IOERR");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "4 GiB buffer -> IOERR");
 	{
 		struct seg s[2] = { { DATA2, 0x80000000u, true }, { DATA2, 0x80000000u, true } };
 		r = blk_submit(VIRTIO_BLK_T_IN, 0, s, 2);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "two 2 GiB buffers -> IOERR");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "two 2 GiB buffers -> IOERR");
 	}
 	/* Every buffer valid, but together more than 4 GiB: 129 descriptors
 	 * of all of guest RAM (32 MiB) plus the status byte wrap a 32-bit
@@ -1058,8 +1043,8 @@ static void test_blk_hostile(void)
 		*G(ST) = ST_NONE;
 		before = ds.reads;
 		r = raw_submit(s, n, NULL);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR && ds.reads == before,
-		      "writable total of 4 GiB + 1 -> IOERR (status %u)", r.status);
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR && ds.reads == before,
+			       "writable total of 4 GiB + 1 -> IOERR (status %u)", r.status);
 		blk_up(16);
 	}
 
@@ -1068,12 +1053,12 @@ static void test_blk_hostile(void)
 		struct seg s[3] = { { RAM_END - 8, 16, false }, { DATA2, 512, true }, { ST, 1, true } };
 		*G(ST) = ST_NONE;
 		r = raw_submit(s, 3, NULL);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR, "header outside RAM -> IOERR");
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR, "header outside RAM -> IOERR");
 		s[0] = (struct seg){ HDR, 8, false };
 		put32(HDR, VIRTIO_BLK_T_IN);
 		*G(ST) = ST_NONE;
 		r = raw_submit(s, 3, NULL);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR, "8-byte header -> IOERR");
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR, "8-byte header -> IOERR");
 	}
 
 	/* Status byte outside RAM: returned with length 0, nothing done. */
@@ -1084,15 +1069,15 @@ static void test_blk_hostile(void)
 		memset(G(DATA2), 0x5a, 512);
 		before = ds.reads;
 		r = raw_submit(s, 3, NULL);
-		CHECK(r.done && r.len == 0 && ds.reads == before && *G(DATA2) == 0x5a,
-		      "status outside RAM: used len 0, no I/O");
+		HARNESS_CHECKF(r.done && r.len == 0 && ds.reads == before && *G(DATA2) == 0x5a,
+			       "status outside RAM: used len 0, no I/O");
 		/* No writable byte at all. */
 		s[1].w = false;
 		s[2] = (struct seg){ DATA, 512, false };
 		put32(HDR, VIRTIO_BLK_T_OUT);
 		before = ds.writes;
 		r = raw_submit(s, 3, NULL);
-		CHECK(r.done && r.len == 0 && ds.writes == before, "no status byte: used len 0, no I/O");
+		HARNESS_CHECKF(r.done && r.len == 0 && ds.writes == before, "no status byte: used len 0, no I/O");
 	}
 
 	/* Layout violations. */
@@ -1104,7 +1089,7 @@ static void test_blk_hostile(void)
 		*G(ST) = ST_NONE;
 		before = ds.reads + ds.writes;
 		r = raw_submit(s, 4, NULL);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "readable after writable -> IOERR");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "readable after writable -> IOERR");
 		/* OUT whose data comes after the status byte: only the order
 		 * is wrong. */
 		{
@@ -1112,24 +1097,24 @@ static void test_blk_hostile(void)
 			put32(HDR, VIRTIO_BLK_T_OUT);
 			*G(ST) = ST_NONE;
 			r = raw_submit(t, 3, NULL);
-			CHECK(r.status == VIRTIO_BLK_S_IOERR, "OUT data after the status -> IOERR");
+			HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "OUT data after the status -> IOERR");
 			put32(HDR, VIRTIO_BLK_T_IN);
 		}
 		/* IN with extra readable data. */
 		s[1] = (struct seg){ DATA, 512, false };
 		s[2] = (struct seg){ DATA2, 512, true };
 		r = raw_submit(s, 4, NULL);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "IN with readable data -> IOERR");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "IN with readable data -> IOERR");
 		/* OUT with writable data. */
 		put32(HDR, VIRTIO_BLK_T_OUT);
 		r = raw_submit(s, 4, NULL);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR, "OUT with writable data -> IOERR");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR, "OUT with writable data -> IOERR");
 		/* GET_ID with readable data. */
 		put32(HDR, VIRTIO_BLK_T_GET_ID);
 		memset(G(DATA2), 0x5a, 20);
 		r = raw_submit(s, 4, NULL);
-		CHECK(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "GET_ID with readable data -> IOERR");
-		CHECK(ds.reads + ds.writes == before, "layout violations never reach the backend");
+		HARNESS_CHECKF(r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "GET_ID with readable data -> IOERR");
+		HARNESS_CHECKF(ds.reads + ds.writes == before, "layout violations never reach the backend");
 	}
 
 	/* An INDIRECT descriptor (never offered). */
@@ -1140,7 +1125,7 @@ static void test_blk_hostile(void)
 		memset(G(DATA2), 0x5a, 512);
 		*G(ST) = ST_NONE;
 		r = raw_submit(s, 3, fl);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "INDIRECT descriptor -> IOERR");
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_IOERR && *G(DATA2) == 0x5a, "INDIRECT descriptor -> IOERR");
 	}
 
 	/* Zero-length descriptors are harmless. */
@@ -1151,7 +1136,7 @@ static void test_blk_hostile(void)
 		put64(HDR + 8, 0);
 		*G(ST) = ST_NONE;
 		r = raw_submit(s, 5, NULL);
-		CHECK(r.done && r.status == VIRTIO_BLK_S_OK, "zero-length descriptors ignored");
+		HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_OK, "zero-length descriptors ignored");
 	}
 
 	/* The transport never reports more bytes used than were writable. */
@@ -1162,37 +1147,37 @@ static void test_blk_hostile(void)
 
 		q_chain(&bd, 0, 0, t, 2);
 		q_publish(&bd, 0, 0);
-		CHECK(virtq_pop(&blk.vdev, 0, &c) == 1 && c->head == 0 && c->n == 2 &&
-		      c->read_len == 16 && c->write_len == 100 && !c->bad, "virtq_pop");
+		HARNESS_CHECKF(virtq_pop(&blk.vdev, 0, &c) == 1 && c->head == 0 && c->n == 2 &&
+			       c->read_len == 16 && c->write_len == 100 && !c->bad, "virtq_pop");
 		virtq_push(&blk.vdev, 0, c, 5000);
-		CHECK(q_used(&bd, 0, &id, &len) && id == 0 && len == 100, "used len clamped to the writable part");
-		CHECK(virtq_pop(&blk.vdev, 0, &c) == 0, "queue empty");
+		HARNESS_CHECKF(q_used(&bd, 0, &id, &len) && id == 0 && len == 100, "used len clamped to the writable part");
+		HARNESS_CHECKF(virtq_pop(&blk.vdev, 0, &c) == 0, "queue empty");
 	}
 
 	/* The device keeps working after all that. */
-	CHECK(!needs_reset_set(&bd), "bad requests do not break the queue");
+	HARNESS_CHECKF(!needs_reset_set(&bd), "bad requests do not break the queue");
 	r = blk_read(1, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_OK, "still working");
-	CHECK(ds.violations == 0, "backend saw only valid buffers and sectors");
-	CHECK(g2h_contract_violations == 0, "gpa_to_hva contract kept");
-	CHECK(guards_ok() && disk_guards_ok(), "guards intact");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK, "still working");
+	HARNESS_CHECKF(ds.violations == 0, "backend saw only valid buffers and sectors");
+	HARNESS_CHECKF(g2h_contract_violations == 0, "gpa_to_hva contract kept");
+	HARNESS_CHECKF(guards_ok() && disk_guards_ok(), "guards intact");
 }
 
 /* ---- 6. Broken queues --------------------------------------------------------------------------- */
 
 static void expect_broken(const char *what, unsigned io_before)
 {
-	CHECK(needs_reset_set(&bd), "%s: DEVICE_NEEDS_RESET", what);
-	CHECK(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG, "%s: config interrupt", what);
-	CHECK(blk_irq.level, "%s: irq line high", what);
-	CHECK(used_pending(&bd, 0) == 0, "%s: nothing used", what);
-	CHECK(ds.reads + ds.writes + ds.flushes == io_before, "%s: no I/O", what);
+	HARNESS_CHECKF(needs_reset_set(&bd), "%s: DEVICE_NEEDS_RESET", what);
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG, "%s: config interrupt", what);
+	HARNESS_CHECKF(blk_irq.level, "%s: irq line high", what);
+	HARNESS_CHECKF(used_pending(&bd, 0) == 0, "%s: nothing used", what);
+	HARNESS_CHECKF(ds.reads + ds.writes + ds.flushes == io_before, "%s: no I/O", what);
 	/* The device stays dead until reset, then works again. */
 	q_kick(&bd, 0);
-	CHECK(used_pending(&bd, 0) == 0, "%s: notify ignored while broken", what);
-	CHECK(blk_up(8), "%s: recovers after reset", what);
-	CHECK(!needs_reset_set(&bd) && !blk_irq.level, "%s: reset clears the error", what);
-	CHECK(blk_read(0, DATA2, 512).status == VIRTIO_BLK_S_OK, "%s: works after reset", what);
+	HARNESS_CHECKF(used_pending(&bd, 0) == 0, "%s: notify ignored while broken", what);
+	HARNESS_CHECKF(blk_up(8), "%s: recovers after reset", what);
+	HARNESS_CHECKF(!needs_reset_set(&bd) && !blk_irq.level, "%s: reset clears the error", what);
+	HARNESS_CHECKF(blk_read(0, DATA2, 512).status == VIRTIO_BLK_S_OK, "%s: works after reset", what);
 }
 
 static void test_broken_queues(void)
@@ -1201,7 +1186,7 @@ static void test_broken_queues(void)
 	unsigned io;
 
 	blk_make(true, false, DISK_SECTORS);
-	CHECK(blk_up(8), "handshake");
+	HARNESS_CHECKF(blk_up(8), "handshake");
 	put32(HDR, VIRTIO_BLK_T_IN);
 	put64(HDR + 8, 0);
 
@@ -1266,10 +1251,10 @@ static void test_broken_queues(void)
 		q_kick(&bd, 0);
 		{
 			uint32_t id, len;
-			CHECK(q_used(&bd, 0, &id, &len) && id == 3 && len == 6 * 512 + 1 &&
-			      *G(ST) == VIRTIO_BLK_S_OK, "chain of exactly N descriptors");
+			HARNESS_CHECKF(q_used(&bd, 0, &id, &len) && id == 3 && len == 6 * 512 + 1 &&
+				       *G(ST) == VIRTIO_BLK_S_OK, "chain of exactly N descriptors");
 		}
-		CHECK(!needs_reset_set(&bd), "N-descriptor chain is not a loop");
+		HARNESS_CHECKF(!needs_reset_set(&bd), "N-descriptor chain is not a loop");
 	}
 
 	/* Exactly N requests outstanding at once is fine. */
@@ -1280,10 +1265,10 @@ static void test_broken_queues(void)
 			q_publish(&bd, 0, i);
 		}
 		q_kick(&bd, 0);
-		CHECK(!needs_reset_set(&bd) && used_pending(&bd, 0) == before + 8, "N requests at once");
+		HARNESS_CHECKF(!needs_reset_set(&bd) && used_pending(&bd, 0) == before + 8, "N requests at once");
 	}
-	CHECK(guards_ok() && disk_guards_ok(), "guards intact");
-	CHECK(ds.violations == 0, "backend saw only valid buffers and sectors");
+	HARNESS_CHECKF(guards_ok() && disk_guards_ok(), "guards intact");
+	HARNESS_CHECKF(ds.violations == 0, "backend saw only valid buffers and sectors");
 }
 
 /* ---- 7. Interrupts ------------------------------------------------------------------------------- */
@@ -1294,23 +1279,23 @@ static void test_interrupts(void)
 	struct result r;
 
 	blk_make(true, false, DISK_SECTORS);
-	CHECK(blk_up(4), "handshake");
-	CHECK(!blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "quiet after init");
+	HARNESS_CHECKF(blk_up(4), "handshake");
+	HARNESS_CHECKF(!blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "quiet after init");
 
 	r = blk_read(0, DATA2, 512);
-	CHECK(r.status == VIRTIO_BLK_S_OK, "request");
-	CHECK(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING && blk_irq.level &&
-	      blk_irq.rises == 1, "used buffer interrupt");
+	HARNESS_CHECKF(r.status == VIRTIO_BLK_S_OK, "request");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING && blk_irq.level &&
+		       blk_irq.rises == 1, "used buffer interrupt");
 	wr(&bd, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
-	CHECK(blk_irq.level, "ACK of another bit keeps the line high");
+	HARNESS_CHECKF(blk_irq.level, "ACK of another bit keeps the line high");
 	wr(&bd, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
-	CHECK(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0 && !blk_irq.level, "ACK lowers the line");
+	HARNESS_CHECKF(rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0 && !blk_irq.level, "ACK lowers the line");
 
 	/* Suppressed by the driver. */
 	put16(q->avail, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	r = blk_read(0, DATA2, 512);
-	CHECK(r.done && r.status == VIRTIO_BLK_S_OK, "request with interrupts suppressed");
-	CHECK(!blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "no interrupt when suppressed");
+	HARNESS_CHECKF(r.done && r.status == VIRTIO_BLK_S_OK, "request with interrupts suppressed");
+	HARNESS_CHECKF(!blk_irq.level && rd(&bd, VIRTIO_MMIO_INTERRUPT_STATUS) == 0, "no interrupt when suppressed");
 	put16(q->avail, 0);
 
 	/* Several requests in one notification: one interrupt. */
@@ -1321,10 +1306,10 @@ static void test_interrupts(void)
 			q_publish(&bd, 0, i);
 		}
 		q_kick(&bd, 0);
-		CHECK(used_pending(&bd, 0) == 4 && blk_irq.rises == rises + 1, "batch: 4 used, one interrupt");
+		HARNESS_CHECKF(used_pending(&bd, 0) == 4 && blk_irq.rises == rises + 1, "batch: 4 used, one interrupt");
 		for (unsigned i = 0; i < 4; i++) {
 			uint32_t id, len;
-			CHECK(q_used(&bd, 0, &id, &len) && id == i && len == 0, "batch element %u", i);
+			HARNESS_CHECKF(q_used(&bd, 0, &id, &len) && id == i && len == 0, "batch element %u", i);
 		}
 		wr(&bd, VIRTIO_MMIO_INTERRUPT_ACK, 3);
 	}
@@ -1346,11 +1331,11 @@ static void test_interrupts(void)
 				ok++;
 			wr(&bd, VIRTIO_MMIO_INTERRUPT_ACK, 1);
 		}
-		CHECK(ok == total, "index wrap-around: %u of %u requests", ok, total);
-		CHECK(!needs_reset_set(&bd), "no error across the wrap");
+		HARNESS_CHECKF(ok == total, "index wrap-around: %u of %u requests", ok, total);
+		HARNESS_CHECKF(!needs_reset_set(&bd), "no error across the wrap");
 	}
-	CHECK(blk_irq.bad_calls == 0, "irq callback only on level changes");
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(blk_irq.bad_calls == 0, "irq callback only on level changes");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 8. Console ------------------------------------------------------------------------------------- */
@@ -1390,10 +1375,8 @@ static void con_make(uint16_t cols, uint16_t rows)
 	memset(&con_irq, 0, sizeof(con_irq));
 	tx_len = 0;
 	tx_bad = rx_ready_calls = 0;
-	if (virtio_console_init(&con, &con_host, &be, cols, rows)) {
-		printf("virtio_console_init failed\n");
-		exit(2);
-	}
+	if (virtio_console_init(&con, &con_host, &be, cols, rows))
+		harness_fatal("virtio_console_init failed");
 	drv_bind(&cd, &con.vdev);
 }
 
@@ -1404,22 +1387,22 @@ static void test_console(void)
 	size_t n;
 
 	con_make(80, 25);
-	CHECK(rd(&cd, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE, "console device id");
+	HARNESS_CHECKF(rd(&cd, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE, "console device id");
 	f = offered_features(&cd);
-	CHECK((f & (1ull << VIRTIO_CONSOLE_F_SIZE)) && !(f & (1ull << VIRTIO_CONSOLE_F_MULTIPORT)) &&
-	      !(f & (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE)), "console features: SIZE only");
+	HARNESS_CHECKF((f & (1ull << VIRTIO_CONSOLE_F_SIZE)) && !(f & (1ull << VIRTIO_CONSOLE_F_MULTIPORT)) &&
+		       !(f & (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE)), "console features: SIZE only");
 	virtio_mmio_rw(&con.vdev, VIRTIO_MMIO_CONFIG, 4, false, &val);
-	CHECK(val == (80u | 25u << 16), "cols/rows in config");
+	HARNESS_CHECKF(val == (80u | 25u << 16), "cols/rows in config");
 	wr(&cd, VIRTIO_MMIO_QUEUE_SEL, 1);
-	CHECK(rd(&cd, VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_QUEUE_NUM_MAX, "transmitq exists");
+	HARNESS_CHECKF(rd(&cd, VIRTIO_MMIO_QUEUE_NUM_MAX) == VIRTIO_QUEUE_NUM_MAX, "transmitq exists");
 	wr(&cd, VIRTIO_MMIO_QUEUE_SEL, 2);
-	CHECK(rd(&cd, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "no queue 2");
+	HARNESS_CHECKF(rd(&cd, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "no queue 2");
 
 	/* Input before the driver is up is refused. */
-	CHECK(virtio_console_rx_push(&con, (const uint8_t *)"x", 1) == 0, "rx before DRIVER_OK: 0");
+	HARNESS_CHECKF(virtio_console_rx_push(&con, (const uint8_t *)"x", 1) == 0, "rx before DRIVER_OK: 0");
 
-	CHECK(drv_init(&cd, ~0ull, 2, 8), "console handshake");
-	CHECK(rx_ready_calls == 1, "rx_ready at DRIVER_OK");
+	HARNESS_CHECKF(drv_init(&cd, ~0ull, 2, 8), "console handshake");
+	HARNESS_CHECKF(rx_ready_calls == 1, "rx_ready at DRIVER_OK");
 
 	/* TX: two readable buffers. */
 	memcpy(G(CBUF), "hello ", 6);
@@ -1430,9 +1413,9 @@ static void test_console(void)
 		q_publish(&cd, 1, 0);
 		q_kick(&cd, 1);
 	}
-	CHECK(tx_len == 12 && memcmp(tx_out, "hello world\n", 12) == 0, "tx output");
-	CHECK(q_used(&cd, 1, &id, &len) && id == 0 && len == 0, "tx chain used, len 0");
-	CHECK(con_irq.level && rd(&cd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING, "tx interrupt");
+	HARNESS_CHECKF(tx_len == 12 && memcmp(tx_out, "hello world\n", 12) == 0, "tx output");
+	HARNESS_CHECKF(q_used(&cd, 1, &id, &len) && id == 0 && len == 0, "tx chain used, len 0");
+	HARNESS_CHECKF(con_irq.level && rd(&cd, VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING, "tx interrupt");
 	wr(&cd, VIRTIO_MMIO_INTERRUPT_ACK, 1);
 
 	/* TX chains that must not be sent. */
@@ -1449,14 +1432,14 @@ static void test_console(void)
 		q_publish(&cd, 1, 6);
 		tx_len = 0;
 		q_kick(&cd, 1);
-		CHECK(tx_len == 0, "bad tx chains send nothing");
-		CHECK(used_pending(&cd, 1) == 3, "bad tx chains returned");
+		HARNESS_CHECKF(tx_len == 0, "bad tx chains send nothing");
+		HARNESS_CHECKF(used_pending(&cd, 1) == 3, "bad tx chains returned");
 		cd.q[1].used_seen += 3;
-		CHECK(con.stats.bad_chains == 3, "bad chains counted");
+		HARNESS_CHECKF(con.stats.bad_chains == 3, "bad chains counted");
 	}
 
 	/* RX: no buffers yet. */
-	CHECK(virtio_console_rx_push(&con, (const uint8_t *)"abc", 3) == 0, "rx without buffers: 0");
+	HARNESS_CHECKF(virtio_console_rx_push(&con, (const uint8_t *)"abc", 3) == 0, "rx without buffers: 0");
 
 	/* Two 4-byte buffers, then 10 bytes of input. */
 	wr(&cd, VIRTIO_MMIO_INTERRUPT_ACK, 3);
@@ -1469,17 +1452,17 @@ static void test_console(void)
 		q_chain(&cd, 0, 1, &s, 1);
 		q_publish(&cd, 0, 1);
 		q_kick(&cd, 0);
-		CHECK(rx_ready_calls == 2, "rx_ready on receiveq notify");
-		CHECK(used_pending(&cd, 0) == 0, "notify alone uses no rx buffer");
+		HARNESS_CHECKF(rx_ready_calls == 2, "rx_ready on receiveq notify");
+		HARNESS_CHECKF(used_pending(&cd, 0) == 0, "notify alone uses no rx buffer");
 	}
 	n = virtio_console_rx_push(&con, (const uint8_t *)"abcdefghij", 10);
-	CHECK(n == 8, "rx accepted %zu of 10", n);
-	CHECK(memcmp(G(CBUF + 0x200), "abcd.", 5) == 0 && memcmp(G(CBUF + 0x300), "efgh.", 5) == 0,
-	      "rx data in the buffers");
-	CHECK(q_used(&cd, 0, &id, &len) && id == 0 && len == 4 &&
-	      q_used(&cd, 0, &id, &len) && id == 1 && len == 4, "rx used lengths");
-	CHECK(con_irq.level && (rd(&cd, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING), "rx interrupt");
-	CHECK(virtio_console_rx_push(&con, (const uint8_t *)"ij", 2) == 0, "buffers exhausted");
+	HARNESS_CHECKF(n == 8, "rx accepted %zu of 10", n);
+	HARNESS_CHECKF(memcmp(G(CBUF + 0x200), "abcd.", 5) == 0 && memcmp(G(CBUF + 0x300), "efgh.", 5) == 0,
+		       "rx data in the buffers");
+	HARNESS_CHECKF(q_used(&cd, 0, &id, &len) && id == 0 && len == 4 &&
+		       q_used(&cd, 0, &id, &len) && id == 1 && len == 4, "rx used lengths");
+	HARNESS_CHECKF(con_irq.level && (rd(&cd, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING), "rx interrupt");
+	HARNESS_CHECKF(virtio_console_rx_push(&con, (const uint8_t *)"ij", 2) == 0, "buffers exhausted");
 
 	/* A short input in a big buffer; a readable rx buffer is skipped. */
 	{
@@ -1495,11 +1478,11 @@ static void test_console(void)
 		memset(G(CBUF + 0x400), '.', 0x200);
 	}
 	n = virtio_console_rx_push(&con, (const uint8_t *)"xy", 2);
-	CHECK(n == 2 && memcmp(G(CBUF + 0x500), "xy.", 3) == 0 && *G(CBUF + 0x400) == '.',
-	      "rx skips bad chains (n=%zu)", n);
-	CHECK(q_used(&cd, 0, &id, &len) && id == 2 && len == 0 &&
-	      q_used(&cd, 0, &id, &len) && id == 3 && len == 0 &&
-	      q_used(&cd, 0, &id, &len) && id == 4 && len == 2, "rx used: bad, bad, good");
+	HARNESS_CHECKF(n == 2 && memcmp(G(CBUF + 0x500), "xy.", 3) == 0 && *G(CBUF + 0x400) == '.',
+		       "rx skips bad chains (n=%zu)", n);
+	HARNESS_CHECKF(q_used(&cd, 0, &id, &len) && id == 2 && len == 0 &&
+		       q_used(&cd, 0, &id, &len) && id == 3 && len == 0 &&
+		       q_used(&cd, 0, &id, &len) && id == 4 && len == 2, "rx used: bad, bad, good");
 	/* A receive chain with a readable part is not written at all. */
 	{
 		struct seg s[2] = { { CBUF + 0x600, 4, false }, { CBUF + 0x700, 4, true } };
@@ -1507,18 +1490,18 @@ static void test_console(void)
 		q_publish(&cd, 0, 5);
 		memset(G(CBUF + 0x600), '.', 0x200);
 		n = virtio_console_rx_push(&con, (const uint8_t *)"pq", 2);
-		CHECK(n == 0 && *G(CBUF + 0x700) == '.' && q_used(&cd, 0, &id, &len) && id == 5 && len == 0,
-		      "rx chain with a readable buffer skipped");
+		HARNESS_CHECKF(n == 0 && *G(CBUF + 0x700) == '.' && q_used(&cd, 0, &id, &len) && id == 5 && len == 0,
+			       "rx chain with a readable buffer skipped");
 	}
 
 	/* No size: F_SIZE not offered. */
 	con_make(0, 0);
 	f = offered_features(&cd);
-	CHECK(!(f & (1ull << VIRTIO_CONSOLE_F_SIZE)), "no F_SIZE without a size");
-	CHECK(tx_bad == 0, "tx saw only guest RAM");
-	CHECK(con_irq.bad_calls == 0, "irq callback only on level changes");
-	CHECK(guards_ok(), "guards intact");
-	CHECK(mmio_ok, "register accesses accepted");
+	HARNESS_CHECKF(!(f & (1ull << VIRTIO_CONSOLE_F_SIZE)), "no F_SIZE without a size");
+	HARNESS_CHECKF(tx_bad == 0, "tx saw only guest RAM");
+	HARNESS_CHECKF(con_irq.bad_calls == 0, "irq callback only on level changes");
+	HARNESS_CHECKF(guards_ok(), "guards intact");
+	HARNESS_CHECKF(mmio_ok, "register accesses accepted");
 }
 
 /* ---- 9. A hostile driver ------------------------------------------------------------------------ */
@@ -1655,11 +1638,11 @@ static void test_fuzz(void)
 	blk_make(true, false, DISK_SECTORS);
 	fuzz(&bd, 1, 30000, false);
 	needs_reset_seen = blk.stats.requests;
-	CHECK(needs_reset_seen > 1000, "fuzz reached the block device (%u requests)", needs_reset_seen);
-	CHECK(ds.violations == 0, "fuzz: backend saw only valid buffers and sectors (%u bad)", ds.violations);
-	CHECK(guards_ok(), "fuzz: guest memory guards intact");
-	CHECK(disk_guards_ok(), "fuzz: disk guards intact");
-	CHECK(blk_irq.bad_calls == 0, "fuzz: irq callback only on level changes");
+	HARNESS_CHECKF(needs_reset_seen > 1000, "fuzz reached the block device (%u requests)", needs_reset_seen);
+	HARNESS_CHECKF(ds.violations == 0, "fuzz: backend saw only valid buffers and sectors (%u bad)", ds.violations);
+	HARNESS_CHECKF(guards_ok(), "fuzz: guest memory guards intact");
+	HARNESS_CHECKF(disk_guards_ok(), "fuzz: disk guards intact");
+	HARNESS_CHECKF(blk_irq.bad_calls == 0, "fuzz: irq callback only on level changes");
 	printf("(fuzz blk: %u inits, %" PRIu64 " requests, %" PRIu64 " IOERR, %" PRIu64 " UNSUPP, "
 	       "%u reads, %u writes, %u flushes)\n", fuzz_inits, blk.stats.requests,
 	       blk.stats.ioerr, blk.stats.unsupp, ds.reads, ds.writes, ds.flushes);
@@ -1667,13 +1650,13 @@ static void test_fuzz(void)
 
 	con_make(80, 25);
 	fuzz(&cd, 2, 30000, true);
-	CHECK(con.stats.tx_bytes + con.stats.rx_bytes > 0, "fuzz reached the console");
-	CHECK(tx_bad == 0, "fuzz: tx saw only guest RAM");
+	HARNESS_CHECKF(con.stats.tx_bytes + con.stats.rx_bytes > 0, "fuzz reached the console");
+	HARNESS_CHECKF(tx_bad == 0, "fuzz: tx saw only guest RAM");
 	printf("(fuzz console: %u inits, %" PRIu64 " bytes out, %" PRIu64 " bytes in, %" PRIu64 " bad chains)\n",
 	       fuzz_inits, con.stats.tx_bytes, con.stats.rx_bytes, con.stats.bad_chains);
-	CHECK(guards_ok(), "fuzz: guest memory guards intact");
-	CHECK(con_irq.bad_calls == 0, "fuzz: irq callback only on level changes");
-	CHECK(g2h_contract_violations == 0, "fuzz: gpa_to_hva contract kept (%u)", g2h_contract_violations);
+	HARNESS_CHECKF(guards_ok(), "fuzz: guest memory guards intact");
+	HARNESS_CHECKF(con_irq.bad_calls == 0, "fuzz: irq callback only on level changes");
+	HARNESS_CHECKF(g2h_contract_violations == 0, "fuzz: gpa_to_hva contract kept (%u)", g2h_contract_violations);
 	mmio_ok = true;   /* the fuzzer's own odd accesses may have failed */
 }
 
@@ -1696,7 +1679,6 @@ int main(int argc, char **argv)
 	test_console();
 	test_fuzz();
 
-	CHECK(guards_ok() && disk_guards_ok(), "guards intact at the end");
-	printf("virtio: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	HARNESS_CHECKF(guards_ok() && disk_guards_ok(), "guards intact at the end");
+	return harness_done();
 }

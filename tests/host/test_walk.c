@@ -46,10 +46,12 @@
 
 #include "spt.h"
 
-/* src/core/pt.c owns these in Umbra, but it needs the host allocator (and
- * panic): the walk of guest tables needs only the formats. */
-const struct pt_format pt_sv39 = { "sv39", 3, SATP_MODE_SV39, 0 };
-const struct pt_format pt_sv48 = { "sv48", 4, SATP_MODE_SV48, 0 };
+/* src/core/pt.c owns pt_sv39/pt_sv48 in Umbra, but it needs the host
+ * allocator (and panic): the walk of guest tables needs only the formats,
+ * which harness.h provides. */
+#define HARNESS_NAME "walk"
+#define HARNESS_STUB_PT_FORMATS
+#include "harness.h"
 
 /* ---- Simulated guest memory ------------------------------------------------- */
 
@@ -489,14 +491,12 @@ static const struct row rows[] = {
 
 /* ---- Running a case ---------------------------------------------------------- */
 
-static unsigned passed, failed;
-
 static const char *acc_name(enum spt_access acc)
 {
 	return acc == SPT_LOAD ? "load" : acc == SPT_STORE ? "store" : "fetch";
 }
 
-/* Build, walk, compare.  'desc' names the case in failure lines. */
+/* Build, walk, compare: one case, named by 'desc' and the access. */
 static void run_case(const char *desc, const struct row *r)
 {
 	struct layout l = {
@@ -554,14 +554,12 @@ static void run_case(const char *desc, const struct row *r)
 			snprintf(why, sizeof(why), "pointer PTE changed: %#" PRIx64 " -> %#" PRIx64,
 				 ptrs[i].val, *ptrs[i].slot);
 
-	if (why[0]) {
-		printf("FAIL %s [%s %s va %#" PRIx64 " %s%s%s]: %s\n", desc,
-		       r->fmt->name, r->priv == PRV_U ? "U" : "S", r->va, acc_name(r->acc),
-		       (r->ss & SUM) ? " SUM" : "", (r->ss & MXR) ? " MXR" : "", why);
-		failed++;
-	} else {
-		passed++;
-	}
+	harness_begin("%s [%s %s va %#" PRIx64 " %s%s%s]", desc,
+		      r->fmt->name, r->priv == PRV_U ? "U" : "S", r->va, acc_name(r->acc),
+		      (r->ss & SUM) ? " SUM" : "", (r->ss & MXR) ? " MXR" : "");
+	if (why[0])
+		harness_fail("%s", why);
+	harness_end();
 }
 
 /* ---- Part 1: spt_guest_format ------------------------------------------------- */
@@ -573,13 +571,9 @@ static void test_formats(void)
 		/* Other satp fields must not matter. */
 		uint64_t satp = mode << SATP_MODE_SHIFT | SATP_ASID | SATP_PPN;
 		const struct pt_format *got = spt_guest_format(satp);
-		if (got != want || spt_guest_format(mode << SATP_MODE_SHIFT) != want) {
-			printf("FAIL spt_guest_format(MODE=%" PRIu64 "): got %s, want %s\n", mode,
+		HARNESS_CHECKF(got == want && spt_guest_format(mode << SATP_MODE_SHIFT) == want,
+			       "spt_guest_format(MODE=%" PRIu64 "): got %s, want %s", mode,
 			       got ? got->name : "NULL", want ? want->name : "NULL");
-			failed++;
-		} else {
-			passed++;
-		}
 	}
 }
 
@@ -610,7 +604,7 @@ static void test_matrix(void)
 	static const uint64_t page_pa[] = { PA4K, PA2M, PA1G, PA512G };
 	static const char acc_letter[] = { [SPT_LOAD] = 'l', [SPT_STORE] = 's', [SPT_FETCH] = 'f' };
 	static const char needs[] = { [SPT_LOAD] = 'r', [SPT_STORE] = 'w', [SPT_FETCH] = 'x' };
-	unsigned start_failed = failed;
+	unsigned start_failed = harness.failed;
 
 	for (unsigned f = 0; f < 2; f++)
 	for (unsigned level = 0; level < fmts[f]->levels; level++)
@@ -656,7 +650,7 @@ static void test_matrix(void)
 			 u ? " U" : "", set_ad ? "hw-update " : "svade ", ad & 1, ad >> 1,
 			 mis ? " misaligned" : "");
 		run_case(desc, &r);
-		if (failed - start_failed > 40) {
+		if (harness.failed - start_failed > 40) {
 			printf("... giving up on the matrix after 40 failures\n");
 			return;
 		}
@@ -669,9 +663,9 @@ int main(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++)
 		run_case(rows[i].desc, &rows[i]);
 	unsigned table_rows = ARRAY_SIZE(rows);
-	unsigned before_matrix = passed + failed;
+	unsigned before_matrix = harness.passed + harness.failed;
 	test_matrix();
-	printf("(%u table rows, %u matrix cases)\n", table_rows, passed + failed - before_matrix);
-	printf("walk: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	printf("(%u table rows, %u matrix cases)\n", table_rows,
+	       harness.passed + harness.failed - before_matrix);
+	return harness_done();
 }
