@@ -500,14 +500,16 @@ def scaling_figures(configs, runs):
     print("  boot       QEMU start to the shell prompt")
     print(f"  {name:10} {cmd}")
     print("  n/a        the configuration does not boot with that many vCPUs")
-    colw = 22
+    colw = 10, 16
     print()
-    print(f"  {'vCPUs':6}" + "".join(f"{c:>{colw}}" for c in configs for _ in (0, 1)))
-    print(f"  {'':6}" + "".join(f"{'boot ms':>{colw}}{name + ' ms':>{colw}}" for _ in configs))
+    print(f"  {'':6}" + "".join(f"  {c:^{sum(colw)}}" for c in configs))
+    print(f"  {'vCPUs':6}" + "".join(f"  {'boot ms':>{colw[0]}}{name + ' ms':>{colw[1]}}"
+                                     for _ in configs))
     for n in SCALING_SMP:
         line = f"  {n:<6}"
         for c in configs:
-            for k in ("boot", name):
+            line += "  "
+            for k, w in zip(("boot", name), colw):
                 m, one = med[c][n], med[c][1]
                 if m is None:
                     cell = "n/a"
@@ -515,7 +517,7 @@ def scaling_figures(configs, runs):
                     cell = f"{m[k] * 1000:.0f}"
                     if k == name and one is not None:
                         cell += f" ({one[k] / m[k]:.2f}x)"
-                line += f"{cell:>{colw}}"
+                line += f"{cell:>{w}}"
         print(line)
     for c in configs:
         for n in SCALING_SMP:
