@@ -11,7 +11,8 @@ in turn (a module-scoped fixture; pytest groups the tests by it):
     online, then on all of them again;
   - tlbstress (guests/linux/tlbstress.c): mprotect, munmap/mmap, MADV_DONTNEED
     and fork against reader threads on every other CPU, so each change is a
-    TLB shootdown (SBI remote fences) that must reach every hart in time;
+    TLB shootdown (SBI remote fences) that must reach every hart in time
+    (and its self-test first: changes published too early must be caught);
   - poweroff with every hart running.
 """
 import os
@@ -206,6 +207,17 @@ def ipis(text):
         if m:
             counts[m.group(3).strip()] = sum(int(x) for x in m.group(2).split())
     return counts
+
+
+def test_smp_tlbstress_self_test(smp_guest):
+    """tlbstress's checks fire: with -x the writer publishes each change
+    before making it, as a hart whose TLB shootdown came late sees it."""
+    g = smp_guest
+    status, out = sh(g, "tlbstress -s 2 -x 1")
+    assert status == 1 and re.search(r"^tlbstress: FAIL .*read-only page \d+: no fault", out,
+                                     re.M), out
+    status, out = sh(g, "tlbstress -s 2 -x 2")
+    assert status == 1 and re.search(r"^tlbstress: FAIL .* read \S+, expected 0x", out, re.M), out
 
 
 def test_smp_tlbstress(smp_guest):

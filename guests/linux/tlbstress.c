@@ -1,7 +1,8 @@
 /*
  * tlbstress: a TLB-shootdown stress test for the SMP Linux guest.
  *
- *     tlbstress [-s SECONDS] [-i ITERATIONS] [-p PAGES] [-t THREADS] [-w SECONDS] [-v]
+ *     tlbstress [-s SECONDS] [-i ITERATIONS] [-p PAGES] [-t THREADS] [-w SECONDS]
+ *               [-z USECONDS] [-v] [-x 1|2]
  *
  * One writer thread and one reader thread per other online CPU (each pinned
  * to its own CPU) share a region of PAGES anonymous pages.  The writer
@@ -35,6 +36,11 @@
  * Prints "tlbstress: OK <n> iterations ..." and exits 0, or prints
  * "tlbstress: FAIL <what>" and exits 1.  One iteration is seven changes and
  * a fork.  Runs for SECONDS (default 5) or ITERATIONS, whichever ends first.
+ * -p: the region's size in pages (16); -t: threads in all (one per online
+ * CPU); -z: readers sleep this long after each sweep (0: they spin); -v:
+ * the time each kind of change took; -x: a self-test of the checks, which
+ * must FAIL: the writer publishes each mprotect (-x 1) or each new pattern
+ * (-x 2) before making it, as a hart whose TLB shootdown came late sees it.
  *
  * Built static with riscv64-linux-gnu-gcc -pthread and installed in the
  * initramfs as /bin/tlbstress by the Makefile.
@@ -355,9 +361,20 @@ static void fill(long lo, long hi, uint32_t gen)
 	}
 }
 
+static int self_test;
+
 static int change_prot(long lo, long hi, int prot)
 {
 	static const int mprot[] = { PROT_READ | PROT_WRITE, PROT_READ, PROT_NONE };
+	if (self_test == 1 && prot != P_RW) {
+		/* -x: publish the new protection before making it, as a hart
+		 * whose TLB is flushed late sees it: the readers must catch it. */
+		begin_change(S_RO);
+		set_prot(lo, hi, prot);
+		atomic_fetch_add(&seq, 1);
+		if (wait_readers())
+			return -1;
+	}
 	begin_change(prot == P_RO ? S_RO : prot == P_NONE ? S_NONE : S_RW);
 	if (mprotect(region + lo * pagesz, (hi - lo) * pagesz, mprot[prot])) {
 		fail("mprotect: %s", strerror(errno));
@@ -465,6 +482,15 @@ static int iteration(uint64_t *rnd, uint32_t *gen)
 		return -1;
 
 	pick_run(rnd, &lo, &hi);
+	if (self_test == 2) {
+		/* -x 2: publish the next generation before mapping it. */
+		begin_change(S_MMAP);
+		for (long p = lo; p < hi; p++)
+			atomic_store_explicit(&pgen[p], *gen + 1, memory_order_relaxed);
+		atomic_fetch_add(&seq, 1);
+		if (wait_readers())
+			return -1;
+	}
 	begin_change(S_MUNMAP);
 	if (munmap(region + lo * pagesz, (hi - lo) * pagesz)) {
 		fail("munmap: %s", strerror(errno));
@@ -502,9 +528,13 @@ int main(int argc, char **argv)
 	double seconds = 5, iterations = 0, pages = 16, threads = 0;
 	int opt, verbose = 0;
 
-	while ((opt = getopt(argc, argv, "s:i:p:t:w:z:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:i:p:t:w:z:vx:")) != -1) {
 		if (opt == 'v') {
 			verbose = 1;
+			continue;
+		}
+		if (opt == 'x') {
+			self_test = atoi(optarg);
 			continue;
 		}
 		double *v = opt == 's' ? &seconds : opt == 'i' ? &iterations : opt == 'p' ? &pages :
@@ -512,7 +542,7 @@ int main(int argc, char **argv)
 			    opt == 'z' ? &pause_us : NULL;
 		if (!v || parse(optarg, v)) {
 			fprintf(stderr, "usage: tlbstress [-s SECONDS] [-i ITERATIONS] [-p PAGES 1-%d] "
-				"[-t THREADS] [-w SECONDS] [-v]\n", MAX_PAGES);
+				"[-t THREADS] [-w SECONDS] [-z USECONDS] [-v] [-x 1|2]\n", MAX_PAGES);
 			return 2;
 		}
 	}
