@@ -41,7 +41,8 @@ GUEST_CFLAGS := $(GUEST_ARCH) -O2 -g -ffreestanding -nostartfiles \
 	--specs=picolibc.specs -Wall -Wextra -Werror -Isrc/include -Iguests/lib
 GUEST_LDFLAGS := -T guests/lib/guest.ld -DPICOLIBC_INTEGER_PRINTF_SCANF -Wl,--no-warn-rwx-segments
 GUEST_LIB    := $(wildcard guests/lib/*.c guests/lib/*.S)
-GUEST_NAMES  := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.c)))))
+# (guests/linux/ holds the Linux guest and programs for it: see the initramfs.)
+GUEST_NAMES  := $(filter-out lib linux,$(notdir $(patsubst %/,%,$(dir $(wildcard guests/*/*.c)))))
 # (bench/linux/ holds programs for the Linux guest instead: see the initramfs.)
 BENCH_NAMES  := $(filter-out linux,$(notdir $(patsubst %/,%,$(dir $(wildcard bench/*/*.c)))))
 GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES) $(BENCH_NAMES)))
@@ -353,15 +354,23 @@ $(LINUX_OUT)/gen_init_cpio: $(LINUX_SRC)/.extracted
 	@$(HOSTCC) -O2 -o $@ $(LINUX_SRC)/usr/gen_init_cpio.c
 
 # bench/linux/<name>.c: small static programs for the Linux benchmarks (make
-# bench), in the initramfs as /bin/<name>.
+# bench), and guests/linux/<name>.c: for the Linux tests (tlbstress), each in
+# the initramfs as /bin/<name>.
 LINUX_BENCH := $(patsubst bench/linux/%.c,$(LINUX_OUT)/bench/%,$(wildcard bench/linux/*.c))
+LINUX_PROGS := $(patsubst guests/linux/%.c,$(LINUX_OUT)/progs/%,$(wildcard guests/linux/*.c))
+LINUX_CC     = $(LINUX_CROSS)gcc -static -O2 -s -Wall -Wextra -Werror -pthread
 
 $(LINUX_OUT)/bench/%: bench/linux/%.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@echo "  LINUXCC $@"
-	@$(LINUX_CROSS)gcc -static -O2 -s -Wall -Wextra -Werror -o $@ $<
+	@$(LINUX_CC) -o $@ $<
 
-$(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init $(LINUX_BENCH)
+$(LINUX_OUT)/progs/%: guests/linux/%.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@echo "  LINUXCC $@"
+	@$(LINUX_CC) -o $@ $<
+
+$(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init $(LINUX_BENCH) $(LINUX_PROGS)
 	@echo "  LIST    $@"
 	@{ \
 	echo "dir /dev 0755 0 0"; \
@@ -371,7 +380,7 @@ $(LINUX_OUT)/initramfs.list: $(LINUX_OUT)/busybox guests/linux/init $(LINUX_BENC
 	done; \
 	echo "file /bin/busybox $(abspath $(LINUX_OUT)/busybox) 0755 0 0"; \
 	echo "file /init $(abspath guests/linux/init) 0755 0 0"; \
-	for b in $(abspath $(LINUX_BENCH)); do \
+	for b in $(abspath $(LINUX_BENCH) $(LINUX_PROGS)); do \
 		echo "file /bin/$${b##*/} $$b 0755 0 0"; \
 	done; \
 	grep -v '^/bin/busybox$$' $(LINUX_OUT)/busybox.links | while read -r l; do \

@@ -28,10 +28,18 @@ guest's own clock:
     workload, plus one boot that runs none: the guest time is then the
     instructions executed, and the difference of Umbra's exit tables (printed
     at power-off) between the two boots is the workload's exits by cause.
+SMP scaling (--scaling, or --only scaling): native, shadow and hext with 1, 2
+and 4 vCPUs: the boot to the prompt and a fixed parallel workload (four
+md5sum jobs at once), median wall time of RUNS boots each, and the speedup
+over one vCPU.  A configuration that does not boot with that many vCPUs (Umbra
+before SMP support) shows n/a.  QEMU runs one host thread per vCPU: on a
+machine with fewer cores than vCPUs the speedup stops at the core count.
+
 Results: printed tables, build/bench/results.json, build/bench/workloads.png.
 
-    bench.py [--only micro|linux] [--runs N] [--configs native,shadow,...]
-             [--workloads syscall,pipes,...] [--no-icount] [--umbra FILE]
+    bench.py [--only micro|linux|scaling] [--scaling] [--runs N]
+             [--configs native,shadow,...] [--workloads syscall,pipes,...]
+             [--no-icount] [--umbra FILE]
 The Umbra image is $UMBRA_BIN, or build/umbra.bin.
 """
 import argparse
@@ -182,11 +190,15 @@ SETUP = [
 ]
 
 
+class GuestError(SystemExit):
+    """The guest did not do what was expected (uncaught: exits with the message)."""
+
+
 class LinuxGuest:
     """The Linux guest in one configuration, driven over its serial console:
     build/linux/Image, initramfs.cpio.gz and a private copy of disk.img."""
 
-    def __init__(self, config, icount, tmp):
+    def __init__(self, config, icount, tmp, smp=1):
         import pexpect
         self.pexpect = pexpect
         self.config = config
@@ -194,7 +206,8 @@ class LinuxGuest:
         shutil.copy(os.path.join(LINUX, "disk.img"), disk)
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", os.path.join(LINUX, "Image"),
                "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"), "--disk", disk,
-               "--mem", "256M", "--append", "console=ttyS0"] + run_py_args(config, icount)
+               "--mem", "256M", "--append", "console=ttyS0", "--smp", str(smp)] \
+            + run_py_args(config, icount)
         self.log = io.StringIO()
         self.start = time.monotonic()
         self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
@@ -206,8 +219,8 @@ class LinuxGuest:
             self.p.expect(pattern)
         except (self.pexpect.TIMEOUT, self.pexpect.EOF):
             self.p.terminate(force=True)
-            sys.exit(f"bench: {self.config}: no {pattern!r} from the guest; it printed:\n"
-                     + self.log.getvalue()[-3000:].replace("\r", ""))
+            raise GuestError(f"bench: {self.config}: no {pattern!r} from the guest; it printed:\n"
+                             + self.log.getvalue()[-3000:].replace("\r", ""))
         return self.p.match
 
     def boot(self):
@@ -234,8 +247,9 @@ class LinuxGuest:
         self.expect(re.escape(PROMPT))
         if m.group(1) != "0":
             self.p.terminate(force=True)
-            sys.exit(f"bench: {self.config}: workload {name} failed (status {m.group(1)}):\n"
-                     + self.log.getvalue()[-3000:].replace("\r", ""))
+            raise GuestError(f"bench: {self.config}: workload {name} failed "
+                             f"(status {m.group(1)}):\n"
+                             + self.log.getvalue()[-3000:].replace("\r", ""))
         return wall, (int(m.group(3)) - int(m.group(2))) / 1e9
 
     def poweroff(self):
@@ -430,6 +444,90 @@ def print_exits(configs, rows, exits):
             print(f"    {w:10} {human(total):>8}  {per:20}  {text}")
 
 
+# ---- SMP scaling ---------------------------------------------------------------------
+
+SCALING_CONFIGS = ["native", "shadow", "hext"]
+SCALING_SMP = [1, 2, 4]
+# A fixed amount of work in four jobs: 4 x 2 x 4 MiB of md5sum (/tmp/f, made
+# by SETUP), so that 1, 2 and 4 vCPUs share the same work.
+SCALING_WORKLOAD = ("parallel", "for i in 1 2 3 4; do md5sum /tmp/f /tmp/f >/dev/null & done; wait")
+
+
+def scaling_runs(configs, runs):
+    """RUNS boots per configuration and vCPU count: the boot and the parallel
+    workload.  Returns {config: {smp: {"boot": [s], "parallel": [s]} or
+    {"error": why}}}: a configuration that fails with some vCPU count (Umbra
+    refuses smp > 1 before SMP support) is recorded as such, not fatal."""
+    name, cmd = SCALING_WORKLOAD
+    res = {c: {} for c in configs}
+    for run in range(runs):
+        for c in configs:
+            for n in SCALING_SMP:
+                if "error" in res[c].get(n, {}):
+                    continue
+                progress(f"{c}: {n} vCPU(s), run {run + 1} of {runs}")
+                r = res[c].setdefault(n, {"boot": [], name: []})
+                try:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        g = LinuxGuest(c, False, tmp, smp=n)
+                        r["boot"].append(g.boot()[0])
+                        g.command(f"w_{name}() {{ {cmd}; }}")
+                        r[name].append(g.bench(name)[0])
+                        g.poweroff()
+                except GuestError as e:
+                    why = re.findall(r"^umbra: error: (.*)$", str(e.code), re.M)
+                    res[c][n] = {"error": why[0] if why else str(e.code).splitlines()[0]}
+                    progress(f"{c}: {n} vCPU(s): n/a ({res[c][n]['error']})")
+    return res
+
+
+def scaling_figures(configs, runs):
+    configs = [c for c in SCALING_CONFIGS if c in configs]
+    if not configs:
+        return None
+    if not os.path.exists(os.path.join(LINUX, "Image")):
+        print("\n  (Linux images not built: make linux-images)")
+        return None
+    runs = max(runs, 1)
+    res = scaling_runs(configs, runs)
+    name, cmd = SCALING_WORKLOAD
+    med = {c: {n: ({k: statistics.median(v) for k, v in res[c][n].items()}
+                   if "error" not in res[c][n] else None) for n in SCALING_SMP} for c in configs}
+    print()
+    print(f"SMP scaling: Linux 6.1 with 1, 2 and 4 vCPUs ({os.cpu_count()} host cores; QEMU runs")
+    print("one thread per vCPU), median wall time (host) of "
+          f"{runs} boot(s) per cell, speedup over 1 vCPU")
+    print("  boot       QEMU start to the shell prompt")
+    print(f"  {name:10} {cmd}")
+    print("  n/a        the configuration does not boot with that many vCPUs")
+    colw = 10, 16
+    print()
+    print(f"  {'':6}" + "".join(f"  {c:^{sum(colw)}}" for c in configs))
+    print(f"  {'vCPUs':6}" + "".join(f"  {'boot ms':>{colw[0]}}{name + ' ms':>{colw[1]}}"
+                                     for _ in configs))
+    for n in SCALING_SMP:
+        line = f"  {n:<6}"
+        for c in configs:
+            line += "  "
+            for k, w in zip(("boot", name), colw):
+                m, one = med[c][n], med[c][1]
+                if m is None:
+                    cell = "n/a"
+                else:
+                    cell = f"{m[k] * 1000:.0f}"
+                    if k == name and one is not None:
+                        cell += f" ({one[k] / m[k]:.2f}x)"
+                line += f"{cell:>{w}}"
+        print(line)
+    for c in configs:
+        for n in SCALING_SMP:
+            if "error" in res[c][n]:
+                print(f"  n/a: {c} with {n} vCPUs: {res[c][n]['error']}")
+    return {"smp": SCALING_SMP, "workload": {"name": name, "command": cmd}, "runs": runs,
+            "results": {c: {str(n): res[c][n] for n in SCALING_SMP} for c in configs},
+            "medians": {c: {str(n): med[c][n] for n in SCALING_SMP} for c in configs}}
+
+
 # ---- Results: JSON and a chart -------------------------------------------------------
 
 def machine():
@@ -503,7 +601,9 @@ def chart(linux, mach, path):
 def main():
     global UMBRA
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["micro", "linux"], help="run only this part")
+    p.add_argument("--only", choices=["micro", "linux", "scaling"], help="run only this part")
+    p.add_argument("--scaling", action="store_true",
+                   help="also the SMP scaling table (1, 2, 4 vCPUs; native, shadow, hext)")
     p.add_argument("--runs", type=int, default=3, help="Linux boots per configuration "
                    "without icount (default 3; 0: none)")
     p.add_argument("--configs", default=",".join(CONFIGS),
@@ -529,10 +629,12 @@ def main():
     print()
     results = {"machine": mach, "umbra": UMBRA, "configs": {c: {
         "backend": CONFIGS[c][0], "cpu": CONFIGS[c][1], "patch": CONFIGS[c][2]} for c in configs}}
-    if args.only != "linux":
+    if args.only in (None, "micro"):
         results["micro"] = micro_figures(configs)
-    if args.only != "micro":
+    if args.only in (None, "linux"):
         results["linux"] = linux_figures(configs, names, args.runs, not args.no_icount)
+    if args.only == "scaling" or (args.scaling and args.only is None):
+        results["scaling"] = scaling_figures(configs, args.runs)
 
     os.makedirs(OUT, exist_ok=True)
     results["seconds"] = round(time.monotonic() - start)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(IMAGE),
 class Guest:
     """A Linux guest on its serial console."""
 
-    def __init__(self, backend, disk):
+    def __init__(self, backend, disk, smp=1):
         # Natively and on the trap-and-emulate backend: a core without H;
         # the H-extension backend runs on a core with it.  shadow-nopatch is
         # trap-and-emulate with PATCH=0: every privileged instruction traps.
@@ -35,7 +35,7 @@ class Guest:
         backend = backend.replace("-nopatch", "")
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
                "--initrd", INITRD, "--disk", disk, "--backend", backend, "--cpu", cpu,
-               "--patch", patch,
+               "--patch", patch, "--smp", str(smp),
                "--mem", "256M", "--append", "console=ttyS0",
                "--umbra", os.path.join(BUILD, "umbra.bin")]
         self.backend = backend
