@@ -11,22 +11,6 @@
 
 struct sbiret { long error; long value; };
 
-static inline struct sbiret fw_call(unsigned long ext, unsigned long fid,
-				    unsigned long a0, unsigned long a1,
-				    unsigned long a2)
-{
-	register unsigned long r_a0 __asm__("a0") = a0;
-	register unsigned long r_a1 __asm__("a1") = a1;
-	register unsigned long r_a2 __asm__("a2") = a2;
-	register unsigned long r_a6 __asm__("a6") = fid;
-	register unsigned long r_a7 __asm__("a7") = ext;
-	__asm__ volatile("ecall"
-			 : "+r"(r_a0), "+r"(r_a1)
-			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-			 : "memory");
-	return (struct sbiret){ (long)r_a0, (long)r_a1 };
-}
-
 /* Any firmware call with up to five arguments (the SBI PMU's
  * config_matching has five). */
 static inline struct sbiret fw_ecall(unsigned long ext, unsigned long fid,
@@ -45,6 +29,14 @@ static inline struct sbiret fw_ecall(unsigned long ext, unsigned long fid,
 			 : "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a6), "r"(r_a7)
 			 : "memory");
 	return (struct sbiret){ (long)r_a0, (long)r_a1 };
+}
+
+/* The same with up to three arguments. */
+static inline struct sbiret fw_call(unsigned long ext, unsigned long fid,
+				    unsigned long a0, unsigned long a1,
+				    unsigned long a2)
+{
+	return fw_ecall(ext, fid, a0, a1, a2, 0, 0);
 }
 
 /* Does the firmware offer SBI extension 'ext'? */

@@ -187,11 +187,7 @@ static const trap_handler hext_exits[CAUSE_EXCEPTION_COUNT] = {
 
 static enum trap_outcome hext_exception(struct vcpu *v)
 {
-	uint64_t cause = v->tf.cause;
-
-	if (cause < ARRAY_SIZE(hext_exits) && hext_exits[cause])
-		return hext_exits[cause](v);
-	return trap_reflect(v);
+	return trap_by_cause(hext_exits, v);
 }
 
 /* The hardware switches between VS and VU itself: the mode the guest was in

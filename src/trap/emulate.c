@@ -253,10 +253,7 @@ static const trap_handler shadow_exits[CAUSE_EXCEPTION_COUNT] = {
 
 static enum trap_outcome shadow_exception(struct vcpu *v)
 {
-	uint64_t cause = v->tf.cause;
-	if (cause < ARRAY_SIZE(shadow_exits) && shadow_exits[cause])
-		return shadow_exits[cause](v);
-	return trap_reflect(v);
+	return trap_by_cause(shadow_exits, v);
 }
 
 /* ---- Interrupts -------------------------------------------------------------- */

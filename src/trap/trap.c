@@ -20,6 +20,16 @@ enum trap_outcome trap_reflect(struct vcpu *v)
 	return TRAP_RESUME;
 }
 
+/* An exception by a backend's table indexed by scause; anything the table
+ * does not name goes back to the guest as it came. */
+enum trap_outcome trap_by_cause(const trap_handler table[CAUSE_EXCEPTION_COUNT], struct vcpu *v)
+{
+	uint64_t cause = v->tf.cause;
+	if (cause < CAUSE_EXCEPTION_COUNT && table[cause])
+		return table[cause](v);
+	return trap_reflect(v);
+}
+
 /* An ecall of the guest kernel: a call of its SBI (sbi.c); the dispatcher
  * moves past the 4-byte ecall. */
 enum trap_outcome trap_sbi(struct vcpu *v)

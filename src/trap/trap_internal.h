@@ -53,6 +53,8 @@ void vcpu_set_mode(struct vcpu *v, unsigned mode);
 /* trap.c: the handlers both backends share: give the guest the exception
  * it took; the guest kernel's SBI call. */
 enum trap_outcome trap_reflect(struct vcpu *v);
+/* trap.c: run the handler 'table' names for v's scause, else reflect. */
+enum trap_outcome trap_by_cause(const trap_handler table[CAUSE_EXCEPTION_COUNT], struct vcpu *v);
 enum trap_outcome trap_sbi(struct vcpu *v);
 /* trap.c: does load/store 'in' begin at the faulting address (stval)? */
 bool trap_access_at_tval(struct vcpu *v, const struct decode_insn *in);

@@ -30,7 +30,7 @@
  * the live page count equals the reachable count (no leak), every leaf is a
  * 4 KiB U page with V, A, D and no G whose frame lies inside guest RAM,
  * no non-zero invalid entries, the window is present exactly once, and the
- * active shadow (vm->spt.active) is a used slot that is not stale.
+ * active shadow (spc.active) is a used slot that is not stale.
  *
  * Parts: spt_view; the cache (spt_switch: Bare, hits, misses, LRU, host
  * ASIDs, the satp written); the fill matrix (every view x guest permission
