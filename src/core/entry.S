@@ -14,6 +14,23 @@
 
 #define BOOT_PTE ((RAM_PA_BASE >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
 
+/*
+ * Turn paging on with the boot table (t0 = its physical address) and jump
+ * from the identity mapping to the same code's window address, 'label'.
+ */
+.macro boot_paging_to_window label
+	srli	t0, t0, PAGE_SHIFT
+	li	t1, SATP_MODE_SV39 << SATP_MODE_SHIFT
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+	la	t0, \label
+	li	t1, UMBRA_VA_OFFSET
+	add	t0, t0, t1
+	jr	t0
+.endm
+
 	.section .text.entry, "ax"
 	.globl _start
 _start:
@@ -35,18 +52,7 @@ _start:
 	li	t2, 511 * 8
 	add	t2, t0, t2
 	sd	t1, 0(t2)
-	srli	t0, t0, PAGE_SHIFT
-	li	t1, SATP_MODE_SV39 << SATP_MODE_SHIFT
-	or	t0, t0, t1
-	sfence.vma
-	csrw	satp, t0
-	sfence.vma
-
-	/* Jump from the identity mapping to the window. */
-	la	t0, 3f
-	li	t1, UMBRA_VA_OFFSET
-	add	t0, t0, t1
-	jr	t0
+	boot_paging_to_window 3f
 3:
 	/* Now running at window addresses: la yields virtual addresses. */
 	la	sp, boot_stack + HART_STACK_SIZE
@@ -68,16 +74,7 @@ _start:
 	.globl _start_secondary
 _start_secondary:
 	la	t0, boot_root_pt
-	srli	t0, t0, PAGE_SHIFT
-	li	t1, SATP_MODE_SV39 << SATP_MODE_SHIFT
-	or	t0, t0, t1
-	sfence.vma
-	csrw	satp, t0
-	sfence.vma
-	la	t0, 5f
-	li	t1, UMBRA_VA_OFFSET
-	add	t0, t0, t1
-	jr	t0
+	boot_paging_to_window 5f
 5:
 	la	t0, hart_boot_satp
 	ld	t0, 0(t0)
