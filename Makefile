@@ -48,6 +48,12 @@ BENCH_NAMES  := $(filter-out linux,$(notdir $(patsubst %/,%,$(dir $(wildcard ben
 GUEST_ELFS   := $(patsubst %,$(BUILD)/guests/%.elf,$(sort $(GUEST_NAMES) $(BENCH_NAMES)))
 GUEST_DEPS   := $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld src/include/riscv.h
 
+# ---- Configurations: configs/<name>.dts, compiled by Debian's dtc; checked on
+# the host by tools/umbra-config (the parser Umbra uses, src/core/config.c) -----
+CONFIG_DTBS  := $(patsubst configs/%.dts,$(BUILD)/configs/%.dtb,$(wildcard configs/*.dts))
+UMBRA_CONFIG := $(BUILD)/tools/umbra-config
+LIBFDT_RO    := $(addprefix $(LIBFDT_SRC)/,fdt.c fdt_ro.c)
+
 # ---- Host unit tests ----------------------------------------------------------------
 # Umbra's pure parts compiled for the host (UMBRA_HOST_TEST: a simulated hart's
 # CSRs, see src/include/umbra.h), each test with the sources it exercises.
@@ -84,6 +90,13 @@ GUEST_ARGS = --guest $(BUILD)/guests/$(GUEST).elf
 else
 GUEST_ARGS = --guest "$(GUEST)"
 endif
+# CONFIG=configs/<name>.dts: the guests that file lists (GUEST, MEM, SMP, APPEND,
+# INITRD and DISK describe a one-guest configuration instead); HARTS: the
+# machine's harts (default: one per vCPU).
+ifneq ($(CONFIG),)
+GUEST_ARGS = --config $(patsubst configs/%.dts,$(BUILD)/configs/%.dtb,$(CONFIG))
+GUEST_NEEDS = linux-images
+endif
 BACKEND ?= auto
 SMP     ?= 1
 MEM     ?= 128M
@@ -92,10 +105,10 @@ PATCH   ?= 1
 RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
-	$(if $(DISK),--disk "$(DISK)")
+	$(if $(DISK),--disk "$(DISK)") $(if $(HARTS),--harts $(HARTS))
 
-.PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers
-all: $(BUILD)/umbra.bin guests
+.PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers configs
+all: $(BUILD)/umbra.bin $(UMBRA_CONFIG) guests configs
 
 help:
 	@echo "make deps    install the Debian packages Umbra needs (root or sudo)"
@@ -103,6 +116,7 @@ help:
 	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=auto|shadow|hext|native"
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
+	@echo "             CONFIG=configs/x.dts: several guests (README: Configurations) HARTS=n"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    every test: host unit tests, fuzzers, test guests, Linux"
 	@echo "make test-quick  the same without the Linux guest (no kernel build)"
@@ -157,6 +171,22 @@ $(BUILD)/umbra.bin: $(BUILD)/umbra.elf
 	@$(OBJCOPY) -O binary $< $@
 
 guests: $(GUEST_ELFS)
+
+configs: $(CONFIG_DTBS)
+
+$(BUILD)/configs/%.dtb: configs/%.dts | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@echo "  DTC     $<"
+	@dtc -q -I dts -O dtb -o $@ $<
+
+# (libfdt's own sources are compiled without -Werror: they are not ours.)
+$(UMBRA_CONFIG): tools/umbra-config.c src/core/config.c src/core/config.h $(BUILD)/libfdt/.extracted
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -Isrc/include -Isrc/core \
+		-I$(LIBFDT_SRC) -c -o $@.config.o src/core/config.c
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -Isrc/include -Isrc/core \
+		-I$(LIBFDT_SRC) -o $@ tools/umbra-config.c $@.config.o $(LIBFDT_RO)
 
 $(BUILD)/guests/%.elf: $$(wildcard guests/$$*/*.c guests/$$*/*.S bench/$$*/*.c) $(GUEST_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -272,7 +302,8 @@ LINUX_MAKE   = $(MAKE) -C $(LINUX_SRC) O=$(abspath $(LINUX_OBJ)) \
 BUSYBOX_MAKE = $(MAKE) -C $(BUSYBOX_SRC) CROSS_COMPILE=$(LINUX_CROSS) -j$(LINUX_JOBS)
 
 .PHONY: linux-images
-linux-images: $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio.gz $(LINUX_OUT)/disk.img
+linux-images: $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio.gz $(LINUX_OUT)/disk.img \
+	$(LINUX_OUT)/disk-alpha.img $(LINUX_OUT)/disk-beta.img
 
 # ---- Kernel ----------------------------------------------------------------------
 
@@ -406,6 +437,12 @@ $(LINUX_OUT)/disk.img: | $(BUILD)/.deps
 	@rm -f $@ && truncate -s 16M $@
 	@mke2fs -q -F -t ext4 -L umbra-disk -E root_owner=0:0 -d $(LINUX_OUT)/disk $@
 	@fsck.ext4 -fn $@ >/dev/null 2>&1 || { echo "fsck.ext4 $@ failed" >&2; exit 1; }
+
+# The disks of configs/two-linux.dts's guests: copies of the first, made once
+# (the guests write to them).
+$(LINUX_OUT)/disk-%.img: | $(LINUX_OUT)/disk.img
+	@echo "  CP      $@"
+	@cp $(LINUX_OUT)/disk.img $@
 
 # ---- Running --------------------------------------------------------------------------
 run: $(BUILD)/.deps all $(GUEST_NEEDS)

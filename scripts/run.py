@@ -4,6 +4,13 @@
     run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
            [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
+    run.py --config CONFIG.dtb [--harts N] [--backend ...] [--cpu ...] ...
+
+Umbra always boots from a configuration (src/core/config.h): --config names
+one (a device tree compiled from configs/*.dts, listing several guests);
+otherwise --guest, --mem, --smp, ... describe a one-guest configuration,
+which this script writes itself.  tools/umbra-config checks it first and
+says what to stage, so a bad configuration is refused before QEMU starts.
 
 native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
@@ -18,14 +25,18 @@ when gdb quits; QEMU is stopped then).
 """
 import argparse
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 
 MiB = 1 << 20
 RAM_BASE = 0x80000000
-UMBRA_RESERVE = 64 * MiB      # Umbra's own pool: page tables, vCPUs
+UMBRA_RESERVE = 40 * MiB      # Umbra's own pool: page tables, vCPUs ...
+VM_RESERVE = 24 * MiB         # ... and per guest (its shadow-table quota is 16 MiB)
 FDT_RESERVE = 2 * MiB         # QEMU puts the host DT in the top 2 MiB
 HOST_RAM_MAX = 1024 * MiB - 2 * MiB   # what Umbra's window can map
 
@@ -61,22 +72,22 @@ def check_file(path, what):
         die(f"{what} '{path}' is empty")
 
 
-def qemu_base(args, mem_bytes):
+def qemu_base(args, mem_bytes, harts):
     cmd = ["qemu-system-riscv64", "-M", "virt", "-cpu", args.cpu,
-           "-smp", str(args.smp), "-m", f"{mem_bytes // MiB}M",
+           "-smp", str(harts), "-m", f"{mem_bytes // MiB}M",
            "-bios", "default", "-nographic",
            # Modern (version 2) virtio-mmio, natively and for Umbra's driver.
            "-global", "virtio-mmio.force-legacy=false"]
     if args.icount:
         cmd += ["-icount", "shift=0"]
-    if args.disk:
-        cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
-                "-device", "virtio-blk-device,drive=disk0"]
     return cmd
 
 
 def native_cmd(args, mem):
-    cmd = qemu_base(args, mem) + ["-kernel", args.guest]
+    cmd = qemu_base(args, mem, args.smp) + ["-kernel", args.guest]
+    if args.disk:
+        cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
+                "-device", "virtio-blk-device,drive=disk0"]
     if args.initrd:
         cmd += ["-initrd", args.initrd]
     if args.append:
@@ -84,35 +95,132 @@ def native_cmd(args, mem):
     return cmd
 
 
+def guest_name(path):
+    """A one-guest configuration's guest is named after its image."""
+    base = os.path.basename(path)
+    if base == "Image":
+        return "linux"
+    name = re.sub(r"[^a-z0-9-]", "-", os.path.splitext(base)[0].lower()).strip("-")
+    return name[:15] or "guest"
+
+
+def dts_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def one_guest_dts(args, mem):
+    """The configuration --guest, --mem, --smp ... describe."""
+    lines = [f"vcpus = <{args.smp}>;", f"memory-mib = <{mem // MiB}>;",
+             f"kernel = {dts_string(os.path.abspath(args.guest))};"]
+    if args.initrd:
+        lines.append(f"initrd = {dts_string(os.path.abspath(args.initrd))};")
+    if args.disk:
+        lines.append(f"disk = {dts_string(os.path.abspath(args.disk))};")
+    if args.append:
+        lines.append(f"bootargs = {dts_string(args.append)};")
+    body = "\n\t\t\t".join(lines)
+    return ("/dts-v1/;\n/ {\n\tcompatible = \"umbra,config\";\n\tguests {\n"
+            f"\t\t{guest_name(args.guest)} {{\n\t\t\t{body}\n\t\t}};\n\t}};\n}};\n")
+
+
+def run_tool(cmd, what):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode:
+        msg = (p.stderr or p.stdout).strip()
+        print(f"run.py: {what}: {msg}" if msg else f"run.py: {what} failed", file=sys.stderr)
+        sys.exit(2)
+    return p.stdout
+
+
+def read_plan(args, dtb, harts):
+    """tools/umbra-config's checked list of guests: one dict per guest."""
+    tool = os.path.join(os.path.dirname(args.umbra) or ".", "tools", "umbra-config")
+    check_file(tool, "configuration checker")
+    out = run_tool([tool, "--harts", str(harts), dtb], "configuration")
+    return [dict(f.split("=", 1) for f in line.split("\t")) for line in out.splitlines()]
+
+
+def work_dir():
+    """A directory for the configuration Umbra boots from.  QEMU reads it at
+    start and again at every reset (a reboot), so it must outlive this
+    script, which becomes QEMU: directories older than a day are removed."""
+    base = os.path.join(tempfile.gettempdir(), f"umbra-run-{os.getuid()}")
+    os.makedirs(base, exist_ok=True)
+    now = time.time()
+    for d in os.listdir(base):
+        path = os.path.join(base, d)
+        try:
+            if now - os.path.getmtime(path) > 86400:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+    return tempfile.mkdtemp(dir=base)
+
+
 def umbra_cmd(args, mem):
     check_file(args.umbra, "Umbra image")
-    ksize = os.path.getsize(args.guest)
-    isize = os.path.getsize(args.initrd) if args.initrd else 0
-    staged = align_up(ksize, MiB) + align_up(isize, MiB)
-    host_mem = align_up(mem + UMBRA_RESERVE + staged + FDT_RESERVE, 2 * MiB)
+    work = work_dir()
+    if args.config:
+        check_file(args.config, "configuration")
+        if not args.config.endswith(".dtb"):
+            die(f"--config {args.config}: give the compiled .dtb (make compiles configs/*.dts)")
+        dtb = os.path.join(work, "config.dtb")
+        shutil.copyfile(args.config, dtb)
+    else:
+        dts = os.path.join(work, "config.dts")
+        with open(dts, "w") as f:
+            f.write(one_guest_dts(args, mem))
+        dtb = os.path.join(work, "config.dtb")
+        run_tool(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], "dtc")
+    # Harts: as many as asked, else one per vCPU (at most 8).
+    plan0 = read_plan(args, dtb, 8)
+    harts = args.harts or min(8, sum(int(g["vcpus"]) for g in plan0))
+    plan = read_plan(args, dtb, harts)
+
+    staged = 0
+    for g in plan:
+        for key in ("kernel", "initrd"):
+            if g[key]:
+                staged += align_up(os.path.getsize(g[key]), MiB)
+    guest_mem = sum(int(g["mem"]) for g in plan)
+    host_mem = align_up(guest_mem + UMBRA_RESERVE + VM_RESERVE * len(plan) + staged + MiB +
+                        FDT_RESERVE, 2 * MiB)
     if host_mem > HOST_RAM_MAX:
-        die(f"guest memory {mem // MiB} MiB plus images needs {host_mem // MiB} MiB of host "
-            f"RAM; Umbra maps at most {HOST_RAM_MAX // MiB} MiB")
-    # Stage the images at the top of host RAM, below the host DT.
+        die(f"guest memory {guest_mem // MiB} MiB plus images needs {host_mem // MiB} MiB of "
+            f"host RAM; Umbra maps at most {HOST_RAM_MAX // MiB} MiB")
+    cmd = qemu_base(args, host_mem, harts) + ["-kernel", args.umbra]
+
+    # Stage the images at the top of host RAM, below the host DT, and write
+    # where each went into the configuration Umbra boots from.
     top = RAM_BASE + host_mem - FDT_RESERVE
-    kaddr = align_down(top - ksize, 4096)
-    cmdline = f"guest={kaddr:#x},{ksize}"
-    cmd = qemu_base(args, host_mem) + [
-        "-kernel", args.umbra,
-        "-device", f"loader,file={args.guest},addr={kaddr:#x},force-raw=on"]
-    if args.initrd:
-        iaddr = align_down(kaddr - isize, 4096)
-        cmd += ["-device", f"loader,file={args.initrd},addr={iaddr:#x},force-raw=on"]
-        cmdline += f" initrd={iaddr:#x},{isize}"
-    cmdline += f" mem={mem} smp={args.smp} backend={args.backend} patch={args.patch}"
-    cmdline += f" -- {args.append or ''}"
-    cmd += ["-append", cmdline.rstrip()]
+    for g in plan:
+        path = f"/guests/{g['name']}"
+        for key in ("kernel", "initrd"):
+            if not g[key]:
+                continue
+            size = os.path.getsize(g[key])
+            top = align_down(top - size, 4096)
+            cmd += ["-device", f"loader,file={g[key]},addr={top:#x},force-raw=on"]
+            cells = [top >> 32, top & 0xffffffff, size >> 32, size & 0xffffffff]
+            run_tool(["fdtput", "-t", "x", dtb, path, f"umbra,{key}"] + [f"{c:x}" for c in cells],
+                     "fdtput")
+        if g["disk"]:
+            drive = f"disk-{g['name']}"
+            cmd += ["-drive", f"file={g['disk']},format=raw,if=none,id={drive}",
+                    "-device", f"virtio-blk-device,drive={drive},serial={g['name']}"]
+    csize = os.path.getsize(dtb)
+    top = align_down(top - csize, 4096)
+    cmd += ["-device", f"loader,file={dtb},addr={top:#x},force-raw=on"]
+    cmd += ["-append", f"config={top:#x},{csize} backend={args.backend} patch={args.patch}"]
     return cmd
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--guest", required=True)
+    p.add_argument("--guest", help="a guest image (a one-guest configuration)")
+    p.add_argument("--config", default="", help="a configuration (.dtb) listing the guests")
+    p.add_argument("--harts", type=int, default=0,
+                   help="the machine's harts (QEMU -smp; default: one per vCPU)")
     p.add_argument("--backend", default="auto", choices=["auto", "shadow", "hext", "native"])
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--mem", default="128M")
@@ -129,7 +237,15 @@ def main():
     p.add_argument("--print-cmd", action="store_true")
     args = p.parse_args()
 
-    check_file(args.guest, "guest image")
+    if args.config:
+        if args.backend == "native":
+            die("--config: a configuration runs under Umbra (native runs one --guest)")
+        if args.gdb:
+            die("--config: --gdb takes one --guest")
+    elif not args.guest:
+        die("give --guest IMAGE or --config CONFIG.dtb")
+    else:
+        check_file(args.guest, "guest image")
     if args.initrd:
         check_file(args.initrd, "initrd")
     if args.disk:

@@ -1,6 +1,21 @@
 /*
- * console.c - Umbra's own console output, through the firmware's console.
- * Formatting is picolibc's vsnprintf.
+ * console.c - the one console of the machine, shared by Umbra and its
+ * guests.  Output goes to the host UART (or, before it is set up, the
+ * firmware's console); formatting is picolibc's vsnprintf.
+ *
+ * With several guests, each line a guest writes is tagged with its name
+ * ("[alpha] login: ...").  A guest's line is held until it ends (or is
+ * full), so lines of different guests never mix; a line that stays
+ * unfinished (a shell's prompt) goes out once it is CONSOLE_LINE_WAIT old,
+ * when the guest next looks for input.  What the user types goes to one guest at a
+ * time, the one with the input focus; an escape sequence moves it:
+ *
+ *	Ctrl-] 1 .. Ctrl-] 9   input goes to guest 1 .. 9 (config order)
+ *	Ctrl-] Ctrl-]          one Ctrl-] for the guest that has the focus
+ *	Ctrl-] ?               list the guests (and these keys)
+ *
+ * (Ctrl-A is QEMU's own escape under -nographic; Ctrl-] is not.)  With one
+ * guest nothing is tagged and every byte typed is the guest's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,11 +23,30 @@
 #include "fw.h"
 #include "host.h"
 #include "lock.h"
+#include "platform.h"
 
 static bool have_uart;
 /* Whole lines (and the UART's registers) one hart at a time; last in the
- * lock order (lock.h). */
+ * lock order (lock.h).  Everything below is under it. */
 static spinlock_t console_lock = SPINLOCK_INIT;
+
+#define CONSOLE_ESCAPE   0x1d      /* Ctrl-] */
+#define CONSOLE_IN_SIZE  256       /* bytes typed for a guest, not read yet */
+#define CONSOLE_LINE_MAX 160       /* a guest's line, held until it ends */
+#define CONSOLE_LINE_WAIT_HZ 20    /* an unfinished line goes out after 1/20 s */
+
+static struct {
+	const char *name;
+	char line[CONSOLE_LINE_MAX];   /* its unfinished line */
+	unsigned line_len;
+	uint64_t line_since;           /* when its first byte came (time CSR) */
+	uint8_t in[CONSOLE_IN_SIZE];   /* typed for it while it had the focus */
+	unsigned in_head, in_count;
+} guests[CONSOLE_MAX_GUESTS];
+static unsigned nguests;
+static unsigned focus;           /* the guest that gets what is typed */
+static bool escape;              /* Ctrl-] was typed: the next key is a command */
+static bool at_line_start = true;  /* (one guest: untagged, unbuffered) */
 
 /* From now on write to the UART directly rather than through the firmware. */
 void console_use_uart(void)
@@ -20,7 +54,7 @@ void console_use_uart(void)
 	have_uart = true;
 }
 
-static void putc_locked(int c)
+static void raw_putc(int c)
 {
 	if (have_uart)
 		host_uart_putc(c);
@@ -28,34 +62,139 @@ static void putc_locked(int c)
 		fw_putchar(c);
 }
 
-void console_putc(int c)
+/* Write a guest's held line, tagged with its name. */
+static void flush_line_locked(unsigned id)
+{
+	typeof(guests[0]) *g = &guests[id];
+
+	if (!g->line_len)
+		return;
+	if (!at_line_start) {
+		raw_putc('\r');
+		raw_putc('\n');
+	}
+	raw_putc('[');
+	for (const char *n = g->name; *n; n++)
+		raw_putc(*n);
+	raw_putc(']');
+	raw_putc(' ');
+	for (unsigned i = 0; i < g->line_len; i++)
+		raw_putc(g->line[i]);
+	at_line_start = g->line[g->line_len - 1] == '\n';
+	g->line_len = 0;
+}
+
+/* One byte a guest (id >= 0) or Umbra (-1) writes. */
+static void putc_locked(int id, int c)
+{
+	if (id < 0 || nguests <= 1) {
+		raw_putc(c);
+		at_line_start = c == '\n';
+		return;
+	}
+	typeof(guests[0]) *g = &guests[id];
+	if (!g->line_len)
+		g->line_since = csr_read(time);
+	g->line[g->line_len++] = (char)c;
+	if (c == '\n' || g->line_len == CONSOLE_LINE_MAX)
+		flush_line_locked(id);
+}
+
+void console_guest_register(unsigned id, const char *name)
+{
+	if (id < CONSOLE_MAX_GUESTS) {
+		guests[id].name = name;
+		nguests = MAX(nguests, id + 1);
+	}
+}
+
+void console_guest_putc(unsigned id, int c)
 {
 	spin_lock(&console_lock);
-	putc_locked(c);
+	putc_locked(id < nguests ? (int)id : -1, c);
 	spin_unlock(&console_lock);
 }
 
-int console_getc(void)
-{
-	spin_lock(&console_lock);
-	int c = have_uart ? host_uart_getc() : fw_getchar();
-	spin_unlock(&console_lock);
-	return c;
-}
-
-static void puts_locked(const char *s)
+static void say_locked(const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\n')
-			putc_locked('\r');
-		putc_locked(*s);
+			putc_locked(-1, '\r');
+		putc_locked(-1, *s);
 	}
+}
+
+/* A key after Ctrl-]: a command, not input. */
+static void escape_command(int c)
+{
+	char buf[96];
+
+	if (c == CONSOLE_ESCAPE) {
+		typeof(guests[0]) *g = &guests[focus];
+		if (g->in_count < CONSOLE_IN_SIZE)
+			g->in[(g->in_head + g->in_count++) % CONSOLE_IN_SIZE] = (uint8_t)c;
+	} else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < nguests) {
+		focus = c - '1';
+		snprintf(buf, sizeof(buf), "\numbra: input goes to guest %u, %s\n", focus + 1,
+			 guests[focus].name);
+		say_locked(buf);
+	} else {
+		say_locked("\numbra: Ctrl-] then: 1-9 type to that guest, Ctrl-] a Ctrl-], ? this list\n");
+		for (unsigned i = 0; i < nguests; i++) {
+			snprintf(buf, sizeof(buf), "umbra:   %u %s%s\n", i + 1, guests[i].name,
+				 i == focus ? " (has the input)" : "");
+			say_locked(buf);
+		}
+	}
+}
+
+/*
+ * Move what was typed into the focused guest's buffer, as far as it has
+ * room (the rest stays in the host UART, which holds it back from QEMU: no
+ * byte is lost), acting on escape sequences.
+ */
+static void input_poll_locked(void)
+{
+	for (;;) {
+		typeof(guests[0]) *g = &guests[focus];
+		if (g->in_count == CONSOLE_IN_SIZE)
+			return;
+		int c = have_uart ? host_uart_getc() : fw_getchar();
+		if (c < 0)
+			return;
+		if (nguests > 1 && escape) {
+			escape = false;
+			escape_command(c);
+		} else if (nguests > 1 && c == CONSOLE_ESCAPE) {
+			escape = true;
+		} else {
+			g->in[(g->in_head + g->in_count++) % CONSOLE_IN_SIZE] = (uint8_t)c;
+		}
+	}
+}
+
+int console_guest_getc(unsigned id)
+{
+	int c = -1;
+
+	spin_lock(&console_lock);
+	if (id < nguests && guests[id].line_len &&
+	    csr_read(time) - guests[id].line_since > platform.timebase_hz / CONSOLE_LINE_WAIT_HZ)
+		flush_line_locked(id);
+	input_poll_locked();
+	if (id < CONSOLE_MAX_GUESTS && guests[id].in_count) {
+		c = guests[id].in[guests[id].in_head];
+		guests[id].in_head = (guests[id].in_head + 1) % CONSOLE_IN_SIZE;
+		guests[id].in_count--;
+	}
+	spin_unlock(&console_lock);
+	return c;
 }
 
 void console_puts(const char *s)
 {
 	spin_lock(&console_lock);
-	puts_locked(s);
+	say_locked(s);
 	spin_unlock(&console_lock);
 }
 
@@ -82,12 +221,12 @@ void panic(const char *fmt, ...)
 	 * had soon, else write anyway. */
 	for (unsigned i = 0; i < 1000000 && !spin_trylock(&console_lock); i++)
 		;
-	puts_locked("\numbra: PANIC: ");
+	say_locked("\numbra: PANIC: ");
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	puts_locked(buf);
-	puts_locked("\n");
+	say_locked(buf);
+	say_locked("\n");
 	fw_reset(SBI_SRST_TYPE_SHUTDOWN, SBI_SRST_REASON_SYSFAIL);
 	for (;;)
 		__asm__ volatile("wfi");

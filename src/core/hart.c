@@ -62,6 +62,21 @@ void hart_timer_set(struct hart *h, uint64_t when)
  * Hart index 0 is the boot hart, whatever its id; the others are numbered
  * in the order the host device tree lists them.
  */
+uint64_t hart_mask_to_index(uint64_t hartid_mask)
+{
+	unsigned long boot = harts[0].hartid;
+	uint64_t out = 0;
+	unsigned index = 1;
+
+	for (unsigned i = 0; i < platform.nharts; i++) {
+		unsigned long id = platform.hartids[i];
+		unsigned at = id == boot ? 0 : index++;
+		if (id < 64 && (hartid_mask & (1UL << id)))
+			out |= 1UL << at;
+	}
+	return out;
+}
+
 int hart_start_secondaries(unsigned n)
 {
 	extern char _start_secondary[];

@@ -48,6 +48,8 @@ void hart_timer_set(struct hart *h, uint64_t when);
 int hart_start_secondaries(unsigned n);
 /* main.c: where a hart started by hart_start_secondaries goes. */
 void hart_secondary_main(unsigned long hartid, unsigned index) __attribute__((noreturn));
+/* Hart ids (a bit per id, as a configuration names them) to hart indexes. */
+uint64_t hart_mask_to_index(uint64_t hartid_mask);
 /* The stack of hart 'index' (entry.S switches to it). */
 uint64_t hart_stack_top(unsigned index);
 

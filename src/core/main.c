@@ -14,6 +14,7 @@
 #include "vcpu.h"
 #include "host.h"
 #include "hext.h"
+#include "config.h"
 
 #define UMBRA_VERSION "0.1"
 
@@ -21,7 +22,9 @@ extern char _umbra_end[], boot_stack[];
 
 struct boot_csrs boot_csrs;
 
-static struct vm vm0;
+static struct vm vms[CONFIG_MAX_GUESTS];
+static struct config config;
+static unsigned nvms;
 
 /* Parse a number with an optional K/M/G suffix. */
 static int parse_size(const char *s, uint64_t *out)
@@ -51,55 +54,48 @@ static int parse_range(const char *s, uint64_t *addr, uint64_t *size)
 	return 0;
 }
 
-/*
- * Umbra's command line (chosen/bootargs of the host DT, written by the run
- * script): "guest=ADDR,SIZE [initrd=ADDR,SIZE] [mem=SIZE] [smp=N]
- * [backend=auto|shadow|hext] [patch=0|1] -- GUEST ARGS".
- * The images were staged in host RAM by QEMU's loader device.
- */
-static int parse_cmdline(const char *line, struct vm_config *cfg, const char **backend)
-{
-	static char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", line);
-	cfg->mem_size = 128 << 20;
-	cfg->nvcpus = 1;
-	cfg->bootargs = "";
-	cfg->patch = true;
+/* What Umbra's command line says: where the configuration is, and how
+ * every guest runs. */
+struct boot_args {
+	uint64_t config_pa, config_size;   /* the staged configuration (config.h) */
+	const char *backend;               /* auto, shadow or hext */
+	bool patch;                        /* shadow: patch hot sites (src/patch) */
+};
 
-	char *p = buf;
-	while (*p) {
+/*
+ * Umbra's command line (chosen/bootargs of the host DT, written by
+ * scripts/run.py): "config=ADDR,SIZE [backend=auto|shadow|hext] [patch=0|1]".
+ * The configuration lists the guests; run.py staged it, and each guest's
+ * images, in host RAM with QEMU's loader device.
+ */
+static int parse_cmdline(const char *line, struct boot_args *args)
+{
+	static char buf[512];
+	snprintf(buf, sizeof(buf), "%s", line);
+	args->backend = "auto";
+	args->patch = true;
+
+	for (char *p = buf; *p;) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
-		if (!strncmp(p, "--", 2) && (p[2] == ' ' || !p[2])) {
-			cfg->bootargs = p[2] ? p + 3 : p + 2;
-			break;
-		}
 		char *tok = p;
 		while (*p && *p != ' ')
 			p++;
 		if (*p)
 			*p++ = 0;
 		int err = 0;
-		uint64_t n;
-		if (!strncmp(tok, "guest=", 6))
-			err = parse_range(tok + 6, &cfg->kernel_pa, &cfg->kernel_size);
-		else if (!strncmp(tok, "initrd=", 7))
-			err = parse_range(tok + 7, &cfg->initrd_pa, &cfg->initrd_size);
-		else if (!strncmp(tok, "mem=", 4))
-			err = parse_size(tok + 4, &cfg->mem_size);
+		if (!strncmp(tok, "config=", 7))
+			err = parse_range(tok + 7, &args->config_pa, &args->config_size);
 		else if (!strncmp(tok, "backend=", 8)) {
 			if (!strcmp(tok + 8, "hext") || !strcmp(tok + 8, "shadow") ||
 			    !strcmp(tok + 8, "auto"))
-				*backend = tok + 8;
+				args->backend = tok + 8;
 			else
 				err = ERR_INVAL;
 		} else if (!strcmp(tok, "patch=0") || !strcmp(tok, "patch=1")) {
-			cfg->patch = tok[6] == '1';
-		} else if (!strncmp(tok, "smp=", 4)) {
-			err = parse_size(tok + 4, &n);
-			cfg->nvcpus = n;
+			args->patch = tok[6] == '1';
 		} else {
 			pr_err("unknown option '%s' on Umbra's command line\n", tok);
 			return ERR_INVAL;
@@ -109,15 +105,9 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 			return err;
 		}
 	}
-	if (!cfg->kernel_size) {
-		pr_err("no guest image given (guest=ADDR,SIZE)\n");
+	if (!args->config_size) {
+		pr_err("no configuration given (config=ADDR,SIZE; boot Umbra through scripts/run.py)\n");
 		return ERR_INVAL;
-	}
-	/* Each vCPU runs on a hart of its own (there is no scheduler yet). */
-	if (cfg->nvcpus < 1 || cfg->nvcpus > platform.nharts || cfg->nvcpus > VM_MAX_VCPUS) {
-		pr_err("smp=%u: each vCPU needs a hart of its own, and the machine has %u (at most %u vCPUs)\n",
-		       cfg->nvcpus, platform.nharts, VM_MAX_VCPUS);
-		return ERR_NOTSUPP;
 	}
 	return 0;
 }
@@ -213,9 +203,67 @@ static void __attribute__((noreturn)) fail(const char *what, int err)
 	vm_exit(NULL, SBI_SRST_REASON_SYSFAIL);
 }
 
+/*
+ * Put each vCPU on a hart of its own, in config order, on the first free
+ * hart its guest may use (there is no scheduler yet: a vCPU needs a hart).
+ */
+static int place_vcpus(void)
+{
+	uint64_t used = 0;
+
+	for (unsigned i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		for (unsigned j = 0; j < vm->nvcpus; j++) {
+			uint64_t allowed = config.guests[i].hart_mask ? hart_mask_to_index(config.guests[i].hart_mask)
+								      : (1UL << platform.nharts) - 1;
+			uint64_t free = allowed & ~used;
+			if (!free) {
+				pr_err("guest '%s': no free hart for vCPU %u (%u harts; every vCPU needs "
+				       "one of its own)\n", vm->name, j, platform.nharts);
+				return ERR_NOTSUPP;
+			}
+			unsigned h = __builtin_ctzl(free);
+			used |= 1UL << h;
+			vm->vcpus[j]->hart = hart_get(h);
+			hart_get(h)->vcpu = vm->vcpus[j];
+		}
+	}
+	return __builtin_popcountl(used);
+}
+
+/* Create the VM of config guest 'i'. */
+static int create_vm(unsigned i, const struct boot_args *args, const struct vcpu_backend *backend)
+{
+	const struct config_guest *g = &config.guests[i];
+	struct vm_config cfg = {
+		.id = i, .name = g->name,
+		.kernel_pa = g->kernel_pa, .kernel_size = g->kernel_size,
+		.initrd_pa = g->initrd_pa, .initrd_size = g->initrd_size,
+		.mem_size = g->mem_size, .backend = backend, .patch = args->patch,
+		.nvcpus = g->vcpus, .bootargs = g->bootargs, .network = g->network,
+	};
+	if (g->disk) {
+		cfg.disk = host_blk_find(g->name);
+		if (!cfg.disk) {
+			pr_err("guest '%s': its disk is not among the host's virtio-blk devices "
+			       "(run.py attaches it with serial=%s)\n", g->name, g->name);
+			return ERR_NOTFOUND;
+		}
+	}
+	console_guest_register(i, g->name);
+	int err = vm_create(&vms[i], &cfg);
+	if (err)
+		return err;
+	pr_info("guest %s: %lu MiB RAM, %u vCPU%s, entry 0x%lx, %s\n", vms[i].name,
+		vms[i].mem_size >> 20, vms[i].nvcpus, vms[i].nvcpus > 1 ? "s" : "",
+		vms[i].entry_gpa, cfg.bootargs);
+	return 0;
+}
+
 void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 {
-	struct vm_config cfg = { 0 };
+	struct boot_args args;
+	char msg[256];
 	int err;
 
 	boot_csrs.sstatus = csr_read(sstatus);
@@ -238,29 +286,41 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		boot_csrs.senvcfg = csr_read(senvcfg);
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 
-	const char *backend = "auto";
-	err = parse_cmdline(platform.bootargs, &cfg, &backend);
+	err = parse_cmdline(platform.bootargs, &args);
 	if (err)
 		fail("command line", err);
+	if (args.config_pa < platform.ram_base || args.config_size > platform.ram_size ||
+	    args.config_pa - platform.ram_base > platform.ram_size - args.config_size)
+		fail("the configuration is not in host RAM", ERR_RANGE);
+	err = config_parse(mm_pa_to_va(args.config_pa), args.config_size, platform.nharts, true,
+			   &config, msg, sizeof(msg));
+	if (err) {
+		pr_err("configuration: %s\n", msg);
+		fail("configuration", err);
+	}
 	/* auto: the H extension where the hart has it, else trap-and-emulate. */
-	if (!strcmp(backend, "hext") && !platform.has_h) {
+	if (!strcmp(args.backend, "hext") && !platform.has_h) {
 		pr_err("backend=hext: this hart has no H extension (use backend=shadow or auto)\n");
 		vm_exit(NULL, SBI_SRST_REASON_SYSFAIL);
 	}
-	bool hext = !strcmp(backend, "hext") || (!strcmp(backend, "auto") && platform.has_h);
-	cfg.backend = hext ? &hext_backend : &vcpu_backend_shadow;
+	bool hext = !strcmp(args.backend, "hext") || (!strcmp(args.backend, "auto") && platform.has_h);
 	pr_info("backend: %s (%s)\n", hext ? "hext, two-stage translation" :
 		"shadow, trap-and-emulate",
-		!strcmp(backend, "auto") ? (platform.has_h ? "the hart has H" : "the hart has no H")
-					 : "as asked");
+		!strcmp(args.backend, "auto") ? (platform.has_h ? "the hart has H" : "the hart has no H")
+					      : "as asked");
 
-	/* Hand RAM to the allocator, keeping the staged images and the host DT. */
-	struct mm_range reserved[3];
+	/* Hand RAM to the allocator, keeping the host DT, the configuration
+	 * and the staged images. */
+	struct mm_range reserved[2 + 2 * CONFIG_MAX_GUESTS];
 	unsigned nreserved = 0;
-	reserved[nreserved++] = (struct mm_range){ cfg.kernel_pa, cfg.kernel_size };
 	reserved[nreserved++] = (struct mm_range){ platform.fdt_pa, platform.fdt_size };
-	if (cfg.initrd_size)
-		reserved[nreserved++] = (struct mm_range){ cfg.initrd_pa, cfg.initrd_size };
+	reserved[nreserved++] = (struct mm_range){ args.config_pa, args.config_size };
+	for (unsigned i = 0; i < config.nguests; i++) {
+		const struct config_guest *g = &config.guests[i];
+		reserved[nreserved++] = (struct mm_range){ g->kernel_pa, g->kernel_size };
+		if (g->initrd_size)
+			reserved[nreserved++] = (struct mm_range){ g->initrd_pa, g->initrd_size };
+	}
 	err = mm_init(platform.ram_base, platform.ram_size, mm_va_to_pa(_umbra_end),
 		      reserved, nreserved);
 	if (err)
@@ -271,31 +331,34 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	if (platform.nvirtio) {
 		err = host_blk_init(platform.virtio_pa, platform.nvirtio);
 		if (err && err != ERR_NOTFOUND)
-			fail("the host's virtio-blk disk", err);
+			fail("the host's virtio-blk disks", err);
 	}
 
-	err = vm_create(&vm0, &cfg);
-	if (err)
-		fail("creating the guest", err);
-	pr_info("guest: %lu MiB RAM, %u vCPU%s, entry 0x%lx, %s\n",
-		vm0.mem_size >> 20, vm0.nvcpus, vm0.nvcpus > 1 ? "s" : "", vm0.entry_gpa,
-		cfg.bootargs);
-	/* vCPU i runs on hart i; the other harts wait for the guest to start
-	 * their vCPUs (SBI HSM). */
-	for (unsigned i = 0; i < vm0.nvcpus; i++)
-		vm0.vcpus[i]->hart = hart_get(i);
-	err = hart_start_secondaries(vm0.nvcpus);
+	const struct vcpu_backend *backend = hext ? &hext_backend : &vcpu_backend_shadow;
+	for (nvms = 0; nvms < config.nguests; nvms++) {
+		err = create_vm(nvms, &args, backend);
+		if (err)
+			fail("creating the guests", err);
+	}
+	/* Each VM's vCPU 0 starts at once; the others wait for their guest to
+	 * start them (SBI HSM). */
+	int nharts = place_vcpus();
+	if (nharts < 0)
+		fail("placing the vCPUs", nharts);
+	err = hart_start_secondaries(nharts);
 	if (err)
 		fail("starting the other harts", err);
-	vcpu_run(vm0.vcpus[0]);
+	vcpu_run(vms[0].vcpus[0]);
 }
 
-/* A hart other than the boot hart, started by hart_start_secondaries:
- * wait for its vCPU to be started. */
+/* A hart other than the boot hart, started by hart_start_secondaries: run
+ * its vCPU, or wait for it to be started. */
 void hart_secondary_main(unsigned long hartid, unsigned index)
 {
-	hart_init(index, hartid, hart_stack_top(index));
+	struct hart *h = hart_init(index, hartid, hart_stack_top(index));
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 	csr_clear(sstatus, SSTATUS_SIE);
-	vcpu_hart_idle(vm0.vcpus[index]);
+	if (__atomic_load_n(&h->vcpu->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
+		vcpu_run(h->vcpu);
+	vcpu_hart_idle(h->vcpu);
 }

@@ -2,6 +2,7 @@
  * vm.c - create a virtual machine: guest RAM, the kernel image, an initrd,
  * the guest's device tree, and its vCPUs.
  */
+#include <stdio.h>
 #include <string.h>
 #include "vm.h"
 #include "mm.h"
@@ -47,12 +48,12 @@ static int load_elf(struct vm *vm, const uint8_t *img, uint64_t size)
 
 	if (size < sizeof(*eh) || eh->ident[4] != 2 /* 64-bit */ ||
 	    eh->ident[5] != 1 /* little-endian */ || eh->machine != ELF_MACHINE_RISCV) {
-		pr_err("guest image: not a 64-bit little-endian RISC-V ELF file\n");
+		pr_err("guest '%s': kernel image: not a 64-bit little-endian RISC-V ELF file\n", vm->name);
 		return ERR_INVAL;
 	}
 	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
 	    (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff) {
-		pr_err("guest image: bad program header table\n");
+		pr_err("guest '%s': kernel image: bad program header table\n", vm->name);
 		return ERR_INVAL;
 	}
 	const struct elf64_phdr *ph = (const void *)(img + eh->phoff);
@@ -62,7 +63,7 @@ static int load_elf(struct vm *vm, const uint8_t *img, uint64_t size)
 		uint8_t *dst = vm_gpa_to_hva(vm, ph->paddr, ph->memsz);
 		if (!dst || ph->filesz > ph->memsz || ph->offset > size ||
 		    ph->filesz > size - ph->offset) {
-			pr_err("guest image: segment %u (0x%lx, %lu bytes) is outside guest RAM or the file\n",
+			pr_err("guest '%s': kernel image: segment %u (0x%lx, %lu bytes) is outside guest RAM or the file\n", vm->name,
 			       i, ph->paddr, ph->memsz);
 			return ERR_RANGE;
 		}
@@ -70,7 +71,7 @@ static int load_elf(struct vm *vm, const uint8_t *img, uint64_t size)
 		memset(dst + ph->filesz, 0, ph->memsz - ph->filesz);
 	}
 	if (!vm_gpa_to_hva(vm, eh->entry, 4)) {
-		pr_err("guest image: entry point 0x%lx is outside guest RAM\n", eh->entry);
+		pr_err("guest '%s': kernel image: entry point 0x%lx is outside guest RAM\n", vm->name, eh->entry);
 		return ERR_RANGE;
 	}
 	vm->entry_gpa = eh->entry;
@@ -82,7 +83,7 @@ static int load_flat(struct vm *vm, const uint8_t *img, uint64_t size)
 {
 	uint8_t *dst = vm_gpa_to_hva(vm, GUEST_KERNEL_GPA, size);
 	if (!dst) {
-		pr_err("guest image: %lu bytes do not fit in guest RAM at 0x%lx\n",
+		pr_err("guest '%s': kernel image: %lu bytes do not fit in guest RAM at 0x%lx\n", vm->name,
 		       size, GUEST_KERNEL_GPA);
 		return ERR_RANGE;
 	}
@@ -98,16 +99,19 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	int err;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->id = cfg->id;
+	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "guest");
+	vm->disk = cfg->disk;
 	vm->exit_reason = -1;
 	vm->backend = cfg->backend;
 	if (cfg->mem_size < (4 << 20) || cfg->mem_size % (2 << 20)) {
-		pr_err("guest memory must be a multiple of 2 MiB and at least 4 MiB\n");
+		pr_err("guest '%s': memory must be a multiple of 2 MiB and at least 4 MiB\n", vm->name);
 		return ERR_INVAL;
 	}
 	/* 2 MiB alignment lets the guest's view map RAM with 2 MiB pages. */
 	vm->ram = mm_alloc_contig(cfg->mem_size, 2 << 20);
 	if (!vm->ram) {
-		pr_err("no room for %lu MiB of guest RAM (%lu MiB free)\n",
+		pr_err("guest '%s': no room for %lu MiB of guest RAM (%lu MiB free)\n", vm->name,
 		       cfg->mem_size >> 20, mm_free_bytes() >> 20);
 		return ERR_NOMEM;
 	}
@@ -138,7 +142,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 					PAGE_SIZE);
 		void *dst = vm_gpa_to_hva(vm, initrd_gpa, cfg->initrd_size);
 		if (initrd_gpa < vm->ram_gpa + (4 << 20) || !dst) {
-			pr_err("initrd of %lu bytes does not fit in guest RAM\n", cfg->initrd_size);
+			pr_err("guest '%s': initrd of %lu bytes does not fit in guest RAM\n", vm->name, cfg->initrd_size);
 			return ERR_RANGE;
 		}
 		memcpy(dst, mm_pa_to_va(cfg->initrd_pa), cfg->initrd_size);
@@ -146,7 +150,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->nvcpus = cfg->nvcpus;
 	err = vdev_board_create(vm);
 	if (err) {
-		pr_err("creating the guest's devices: %s\n", err_str(err));
+		pr_err("guest '%s': creating its devices: %s\n", vm->name, err_str(err));
 		return err;
 	}
 	err = vm_build_fdt(vm, cfg, initrd_gpa);
@@ -182,7 +186,7 @@ void vm_exit(struct vm *vm, int reason)
 		for (;;)
 			__asm__ volatile("wfi");
 	if (vm) {
-		console_printf("\numbra: guest powered off (%s)\n",
+		console_printf("\numbra: guest %s powered off (%s)\n", vm->name,
 			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
 		vcpu_print_stats(vm);
 	}

@@ -22,8 +22,13 @@
 struct vcpu;
 struct vcpu_backend;
 
-/* What to run: filled from Umbra's command line. */
+struct host_blk;
+
+/* What to run: one guest of the configuration (config.h), its images
+ * staged in host RAM. */
 struct vm_config {
+	unsigned id;                       /* 0, 1, ...: its place in the config */
+	const char *name;                  /* the guest's name in the config */
 	uint64_t kernel_pa, kernel_size;   /* the staged image in host RAM */
 	uint64_t initrd_pa, initrd_size;   /* optional */
 	uint64_t mem_size;                 /* guest RAM */
@@ -31,10 +36,14 @@ struct vm_config {
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
+	struct host_blk *disk;             /* its disk (NULL: none) */
+	bool network;                      /* a NIC on Umbra's switch */
+	uint64_t hart_mask;                /* harts (by index) it may use; 0: any */
 };
 
 struct vm {
 	unsigned id;                  /* 0, 1, ...: feeds its VMID and host ASIDs */
+	char name[16];                /* the guest's name, as the config gives it */
 	const struct vcpu_backend *backend;   /* shadow (src/trap/emulate.c) or hext */
 	uint64_t hgatp;               /* hext: its G-stage translation */
 	uint64_t ram_gpa, ram_size;   /* the guest RAM it may use ... */
@@ -50,6 +59,7 @@ struct vm {
 	struct vdev *devs[VDEV_MAX];  /* emulated devices (src/vdev) */
 	unsigned ndevs;
 	struct board *board;          /* the devices' state (vdev/board.c) */
+	struct host_blk *disk;        /* the host disk behind its virtio-blk, or NULL */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 

@@ -15,13 +15,15 @@ int host_uart_init(uint64_t pa);
 void host_uart_putc(int c);
 int host_uart_getc(void);             /* a byte, or -1 if none is waiting */
 
-/* The first virtio-blk device among the host's virtio-mmio slots. */
+/* The virtio-blk devices among the host's virtio-mmio slots, each found by
+ * its serial number (run.py names each guest's disk after the guest). */
+struct host_blk;
 int host_blk_init(const uint64_t *mmio_pa, unsigned n);
-bool host_blk_present(void);
-uint64_t host_blk_capacity(void);     /* in 512-byte sectors */
+struct host_blk *host_blk_find(const char *serial);   /* NULL: no such disk */
+uint64_t host_blk_capacity(struct host_blk *blk);     /* in 512-byte sectors */
 /* Read or write 'len' bytes (a multiple of 512) at 'sector' from/to host
  * physical memory 'pa'; synchronous.  0 or a negative error. */
-int host_blk_rw(uint64_t sector, uint64_t pa, uint32_t len, bool write);
-int host_blk_flush(void);
+int host_blk_rw(struct host_blk *blk, uint64_t sector, uint64_t pa, uint32_t len, bool write);
+int host_blk_flush(struct host_blk *blk);
 
 #endif

@@ -1,7 +1,10 @@
 /*
- * virtio_blk.c - Umbra's driver for the host's virtio-blk disk (QEMU's
- * virtio-blk-device on a virtio-mmio slot, modern interface: run.py passes
- * -global virtio-mmio.force-legacy=false).
+ * virtio_blk.c - Umbra's driver for the host's virtio-blk disks (QEMU's
+ * virtio-blk-device on virtio-mmio slots, modern interface: run.py passes
+ * -global virtio-mmio.force-legacy=false).  Each disk belongs to one guest,
+ * named by the disk's serial number (run.py sets serial=<guest name>; the
+ * driver reads it with a GET_ID request), and is used only under that
+ * guest's board lock: disks share no state.
  *
  * One split virtqueue, one request at a time, completion by polling the
  * used ring.  A request is three descriptors: the 16-byte header (type and
@@ -9,6 +12,7 @@
  * buffers are given by host physical address, so a guest's buffer (guest
  * RAM is one contiguous block of host RAM) is read or written in place.
  */
+#include <string.h>
 #include "host.h"
 #include "mm.h"
 
@@ -46,6 +50,9 @@
 #define VIRTIO_BLK_T_IN    0
 #define VIRTIO_BLK_T_OUT   1
 #define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_ID_BYTES 20     /* the serial: up to 20 bytes, NUL-padded */
+#define HOST_BLK_MAX 4
 
 #define VIRTQ_DESC_F_NEXT  1
 #define VIRTQ_DESC_F_WRITE 2
@@ -65,30 +72,38 @@ struct blk_page {
 	struct virtq_used used __attribute__((aligned(4)));
 	struct blk_req req;
 	volatile uint8_t status;
+	char id[VIRTIO_BLK_ID_BYTES];
 };
 _Static_assert(sizeof(struct blk_page) <= PAGE_SIZE, "one page");
 
-static struct {
+struct host_blk {
 	volatile uint32_t *regs;
 	struct blk_page *q;
 	uint16_t used_seen;
 	uint64_t capacity;
 	bool flush;
-} blk;
+	char serial[VIRTIO_BLK_ID_BYTES + 1];
+};
 
-static inline uint32_t rd(unsigned off) { return blk.regs[off / 4]; }
-static inline void wr(unsigned off, uint32_t v) { blk.regs[off / 4] = v; }
+static struct host_blk disks[HOST_BLK_MAX];
+static unsigned ndisks;
 
-static void wr64(unsigned lo, uint64_t v)
+#define rd(off)    (blk->regs[(off) / 4])
+#define wr(off, v) (blk->regs[(off) / 4] = (v))
+
+static void wr64(struct host_blk *blk, unsigned lo, uint64_t v)
 {
 	wr(lo, (uint32_t)v);
 	wr(lo + 4, (uint32_t)(v >> 32));
 }
 
+static int blk_request(struct host_blk *blk, uint32_t type, uint64_t sector, uint64_t pa,
+		       uint32_t len, bool dev_writes);
+
 /* The device initialisation sequence of Virtio 1.1, 3.1.1. */
-static int blk_setup(volatile uint32_t *regs)
+static int blk_setup(struct host_blk *blk, volatile uint32_t *regs)
 {
-	blk.regs = regs;
+	blk->regs = regs;
 	wr(VIRTIO_STATUS, 0);                         /* reset */
 	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE);
 	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
@@ -97,37 +112,44 @@ static int blk_setup(volatile uint32_t *regs)
 	if (!(rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_F_VERSION_1_HI))
 		return ERR_NOTSUPP;
 	wr(VIRTIO_DEVICE_FEATURES_SEL, 0);
-	blk.flush = rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_BLK_F_FLUSH;
+	blk->flush = rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_BLK_F_FLUSH;
 	wr(VIRTIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
 	wr(VIRTIO_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_DRIVER_FEATURES, blk.flush ? VIRTIO_BLK_F_FLUSH : 0);
+	wr(VIRTIO_DRIVER_FEATURES, blk->flush ? VIRTIO_BLK_F_FLUSH : 0);
 	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
 	if (!(rd(VIRTIO_STATUS) & STATUS_FEATURES_OK))
 		return ERR_NOTSUPP;
 
-	blk.q = mm_alloc_page();
-	if (!blk.q)
+	blk->q = mm_alloc_page();
+	if (!blk->q)
 		return ERR_NOMEM;
 	wr(VIRTIO_QUEUE_SEL, 0);
 	if (rd(VIRTIO_QUEUE_NUM_MAX) < QSIZE)
 		return ERR_NOTSUPP;
 	wr(VIRTIO_QUEUE_NUM, QSIZE);
-	wr64(VIRTIO_QUEUE_DESC_LOW, mm_va_to_pa(blk.q->desc));
-	wr64(VIRTIO_QUEUE_DRIVER_LOW, mm_va_to_pa(&blk.q->avail));
-	wr64(VIRTIO_QUEUE_DEVICE_LOW, mm_va_to_pa(&blk.q->used));
+	wr64(blk, VIRTIO_QUEUE_DESC_LOW, mm_va_to_pa(blk->q->desc));
+	wr64(blk, VIRTIO_QUEUE_DRIVER_LOW, mm_va_to_pa(&blk->q->avail));
+	wr64(blk, VIRTIO_QUEUE_DEVICE_LOW, mm_va_to_pa(&blk->q->used));
 	wr(VIRTIO_QUEUE_READY, 1);
 	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
 			  STATUS_DRIVER_OK);
 
 	/* Config space: capacity in 512-byte sectors (64-bit at offset 0). */
-	blk.capacity = rd(VIRTIO_CONFIG) | (uint64_t)rd(VIRTIO_CONFIG + 4) << 32;
+	blk->capacity = rd(VIRTIO_CONFIG) | (uint64_t)rd(VIRTIO_CONFIG + 4) << 32;
+
+	/* The serial (GET_ID): which guest the disk is for.  A device may
+	 * not support it: then the disk has no name. */
+	if (blk_request(blk, VIRTIO_BLK_T_GET_ID, 0, mm_va_to_pa(blk->q->id),
+			VIRTIO_BLK_ID_BYTES, true) == 0)
+		memcpy(blk->serial, blk->q->id, VIRTIO_BLK_ID_BYTES);
 	return 0;
 }
 
+/* Set up every virtio-blk device among the host's virtio-mmio slots. */
 int host_blk_init(const uint64_t *mmio_pa, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n && ndisks < HOST_BLK_MAX; i++) {
 		volatile uint32_t *regs = mm_map_io(mmio_pa[i], 0x200);
 		if (!regs)
 			return ERR_NOMEM;
@@ -138,25 +160,32 @@ int host_blk_init(const uint64_t *mmio_pa, unsigned n)
 			       "-global virtio-mmio.force-legacy=false\n");
 			return ERR_NOTSUPP;
 		}
-		return blk_setup(regs);
+		int err = blk_setup(&disks[ndisks], regs);
+		if (err)
+			return err;
+		ndisks++;
 	}
-	return ERR_NOTFOUND;
+	return ndisks ? 0 : ERR_NOTFOUND;
 }
 
-bool host_blk_present(void)
+struct host_blk *host_blk_find(const char *serial)
 {
-	return blk.q != NULL;
+	for (unsigned i = 0; i < ndisks; i++)
+		if (!strcmp(disks[i].serial, serial))
+			return &disks[i];
+	return NULL;
 }
 
-uint64_t host_blk_capacity(void)
+uint64_t host_blk_capacity(struct host_blk *blk)
 {
-	return blk.capacity;
+	return blk->capacity;
 }
 
 /* Submit one request chain and wait for the device to use it. */
-static int blk_request(uint32_t type, uint64_t sector, uint64_t pa, uint32_t len, bool dev_writes)
+static int blk_request(struct host_blk *blk, uint32_t type, uint64_t sector, uint64_t pa,
+		       uint32_t len, bool dev_writes)
 {
-	struct blk_page *q = blk.q;
+	struct blk_page *q = blk->q;
 	unsigned n = 0;
 
 	if (!q)
@@ -180,22 +209,22 @@ static int blk_request(uint32_t type, uint64_t sector, uint64_t pa, uint32_t len
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	wr(VIRTIO_QUEUE_NOTIFY, 0);
 
-	while (*(volatile uint16_t *)&q->used.idx == blk.used_seen)
+	while (*(volatile uint16_t *)&q->used.idx == blk->used_seen)
 		;
-	blk.used_seen++;
+	blk->used_seen++;
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	wr(VIRTIO_INTERRUPT_ACK, rd(VIRTIO_INTERRUPT_STATUS));
 	return q->status == 0 ? 0 : ERR_FAULT;
 }
 
-int host_blk_rw(uint64_t sector, uint64_t pa, uint32_t len, bool write)
+int host_blk_rw(struct host_blk *blk, uint64_t sector, uint64_t pa, uint32_t len, bool write)
 {
-	if (len % 512 || sector > blk.capacity || len / 512 > blk.capacity - sector)
+	if (len % 512 || sector > blk->capacity || len / 512 > blk->capacity - sector)
 		return ERR_RANGE;
-	return blk_request(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, !write);
+	return blk_request(blk, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, !write);
 }
 
-int host_blk_flush(void)
+int host_blk_flush(struct host_blk *blk)
 {
-	return blk.flush ? blk_request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false) : 0;
+	return blk->flush ? blk_request(blk, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false) : 0;
 }

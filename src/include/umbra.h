@@ -20,8 +20,12 @@
 /* Console output (src/core/console.c), formatted by picolibc's vsnprintf. */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_puts(const char *s);
-void console_putc(int c);
-int console_getc(void);               /* a byte, or -1 if none is waiting */
+/* A guest's console (console.c): its output, tagged with its name when
+ * there are several guests, and what the user typed for it (-1: nothing). */
+#define CONSOLE_MAX_GUESTS 8
+void console_guest_register(unsigned id, const char *name);
+void console_guest_putc(unsigned id, int c);
+int console_guest_getc(unsigned id);
 void console_use_uart(void);
 #define pr_info(...)  console_printf("umbra: " __VA_ARGS__)
 #define pr_err(...)   console_printf("umbra: error: " __VA_ARGS__)

@@ -240,18 +240,18 @@ static enum trap_outcome sbi_dbcn(struct vcpu *v, struct sbi_call *c)
 		}
 		if (c->fid == SBI_DBCN_WRITE) {
 			for (unsigned long i = 0; i < n; i++)
-				console_putc(buf[i]);
+				console_guest_putc(v->vm->id, buf[i]);
 			c->value = (long)n;
 		} else {
 			unsigned long got = 0;
 			int ch;
-			while (got < n && (ch = console_getc()) >= 0)
+			while (got < n && (ch = console_guest_getc(v->vm->id)) >= 0)
 				buf[got++] = (uint8_t)ch;
 			c->value = (long)got;
 		}
 		break;
 	case SBI_DBCN_WRITE_BYTE:
-		console_putc((uint8_t)c->arg[0]);
+		console_guest_putc(v->vm->id, (uint8_t)c->arg[0]);
 		break;
 	default:
 		c->error = SBI_ERR_NOT_SUPPORTED;
@@ -289,10 +289,10 @@ static enum trap_outcome sbi_legacy(struct vcpu *v, struct sbi_call *c)
 		vcpu_set_timer(v, c->arg[0]);
 		break;
 	case SBI_EXT_LEGACY_CONSOLE_PUTCHAR:
-		console_putc((int)c->arg[0]);
+		console_guest_putc(v->vm->id, (int)c->arg[0]);
 		break;
 	case SBI_EXT_LEGACY_CONSOLE_GETCHAR:
-		ch = console_getc();
+		ch = console_guest_getc(v->vm->id);
 		c->error = ch;
 		break;
 	case SBI_EXT_LEGACY_CLEAR_IPI:

@@ -5,7 +5,7 @@
  *
  *   0x0c000000  PLIC          sources 1..95, contexts M and S per hart
  *   0x10000000  NS16550A UART PLIC source 10  <->  the host console
- *   0x10001000  virtio-blk    PLIC source 1   <->  the host's virtio disk
+ *   0x10001000  virtio-blk    PLIC source 1   <->  its host virtio disk (vm->disk)
  *   0x10002000  virtio-console PLIC source 2  <->  the host console
  *
  * Input typed on the host console is polled (vdev_board_poll) and goes to
@@ -87,15 +87,15 @@ static void con_irq(void *ctx, bool level)
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
-	(void)ctx;
-	console_putc(byte);
+	struct vm *vm = ctx;
+	console_guest_putc(vm->id, byte);
 }
 
 static void con_tx(void *ctx, const uint8_t *buf, size_t len)
 {
-	(void)ctx;
+	struct vm *vm = ctx;
 	while (len--)
-		console_putc(*buf++);
+		console_guest_putc(vm->id, *buf++);
 }
 
 static void *board_gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
@@ -107,20 +107,20 @@ static void *board_gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
  * their host physical address (guest RAM is host RAM). */
 static int blk_read(void *ctx, uint64_t sector, void *buf, uint32_t len)
 {
-	(void)ctx;
-	return host_blk_rw(sector, mm_va_to_pa(buf), len, false);
+	struct vm *vm = ctx;
+	return host_blk_rw(vm->disk, sector, mm_va_to_pa(buf), len, false);
 }
 
 static int blk_write(void *ctx, uint64_t sector, const void *buf, uint32_t len)
 {
-	(void)ctx;
-	return host_blk_rw(sector, mm_va_to_pa(buf), len, true);
+	struct vm *vm = ctx;
+	return host_blk_rw(vm->disk, sector, mm_va_to_pa(buf), len, true);
 }
 
 static int blk_flush(void *ctx)
 {
-	(void)ctx;
-	return host_blk_flush();
+	struct vm *vm = ctx;
+	return host_blk_flush(vm->disk);
 }
 
 /* ---- Creation -------------------------------------------------------------- */
@@ -153,10 +153,10 @@ int vdev_board_create(struct vm *vm)
 		err = add(vm, &b->uart_dev, "uart", UART_VIRT_BASE, UART_VIRT_SIZE,
 			  uart_access, &b->uart);
 
-	if (!err && host_blk_present()) {
+	if (!err && vm->disk) {
 		struct virtio_host h = host;
 		const struct virtio_blk_backend be = { vm, blk_read, blk_write, blk_flush };
-		const struct virtio_blk_params p = { .capacity = host_blk_capacity(),
+		const struct virtio_blk_params p = { .capacity = host_blk_capacity(vm->disk),
 						     .id = "umbra-disk" };
 		h.irq = blk_irq;
 		err = virtio_blk_init(&b->blk, &h, &be, &p);
@@ -187,7 +187,7 @@ void vdev_board_poll(struct vm *vm)
 		return;
 	spin_lock(&b->lock);
 	for (;;) {
-		c = b->held >= 0 ? b->held : console_getc();
+		c = b->held >= 0 ? b->held : console_guest_getc(vm->id);
 		if (c < 0)
 			break;
 		if (!uart_rx_push(&b->uart, (uint8_t)c)) {

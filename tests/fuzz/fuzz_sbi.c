@@ -150,15 +150,17 @@ static struct effects {
 static const uint8_t *cons_in;
 static size_t cons_in_n;
 
-void console_putc(int c)
+void console_guest_putc(unsigned id, int c)
 {
+	(void)id;
 	if (fx.nout < sizeof(fx.out))
 		fx.out[fx.nout] = (uint8_t)c;
 	fx.nout++;
 }
 
-int console_getc(void)
+int console_guest_getc(unsigned id)
 {
+	(void)id;
 	if (!cons_in_n)
 		return -1;
 	cons_in_n--;
