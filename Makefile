@@ -241,6 +241,10 @@ $(BUILD)/fuzz/fuzz_plic: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_SRCS_fdt    := src/core/guest_fdt.c
 $(BUILD)/fuzz/fuzz_fdt: FUZZ_CFLAGS += -I$(LIBFDT_SRC)
 $(BUILD)/fuzz/fuzz_fdt: $(BUILD)/libfdt/.extracted
+# fuzz_config.c includes libfdt's read-only part, extracted from linux-source-6.1.
+FUZZ_SRCS_config := src/core/config.c
+$(BUILD)/fuzz/fuzz_config: FUZZ_CFLAGS += -I$(LIBFDT_SRC) -Isrc/core
+$(BUILD)/fuzz/fuzz_config: $(BUILD)/libfdt/.extracted
 # fuzz_sbi.c compiles sbi.c and sbi_*.c itself (with host stand-ins for their RISC-V parts).
 FUZZ_SRCS_sbi    :=
 $(BUILD)/fuzz/fuzz_sbi: $(wildcard src/trap/sbi*.c)

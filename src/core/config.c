@@ -175,8 +175,11 @@ int config_parse(const void *fdt, size_t size, unsigned nharts, bool staged,
 	int guests, node;
 
 	memset(out, 0, sizeof(*out));
+	/* libfdt reads the structure block a 32-bit cell at a time, and trusts
+	 * it to be aligned (dtc always writes it so): a blob whose block is not
+	 * would make it load misaligned words, so it is refused here. */
 	if (size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > size)
+	    fdt_totalsize(fdt) > size || fdt_off_dt_struct(fdt) % 4)
 		return fail(err, errlen, "not a device tree blob (compile the .dts with dtc)");
 	if (fdt_node_check_compatible(fdt, 0, "umbra,config"))
 		return fail(err, errlen, "the root node is not compatible = \"umbra,config\"");
