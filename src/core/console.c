@@ -47,6 +47,8 @@ static unsigned nguests;
 static unsigned focus;           /* the guest that gets what is typed */
 static bool escape;              /* Ctrl-] was typed: the next key is a command */
 static bool at_line_start = true;  /* (one guest: untagged, unbuffered) */
+static int open_line = -1;         /* the guest whose unfinished line is on
+				      the terminal (-1: none) */
 
 /* From now on write to the UART directly rather than through the firmware. */
 void console_use_uart(void)
@@ -69,18 +71,22 @@ static void flush_line_locked(unsigned id)
 
 	if (!g->line_len)
 		return;
-	if (!at_line_start) {
-		raw_putc('\r');
-		raw_putc('\n');
+	/* Its own unfinished line (a prompt, an echo) just goes on. */
+	if (open_line != (int)id || at_line_start) {
+		if (!at_line_start) {
+			raw_putc('\r');
+			raw_putc('\n');
+		}
+		raw_putc('[');
+		for (const char *n = g->name; *n; n++)
+			raw_putc(*n);
+		raw_putc(']');
+		raw_putc(' ');
 	}
-	raw_putc('[');
-	for (const char *n = g->name; *n; n++)
-		raw_putc(*n);
-	raw_putc(']');
-	raw_putc(' ');
 	for (unsigned i = 0; i < g->line_len; i++)
 		raw_putc(g->line[i]);
 	at_line_start = g->line[g->line_len - 1] == '\n';
+	open_line = at_line_start ? -1 : (int)id;
 	g->line_len = 0;
 }
 
@@ -88,6 +94,11 @@ static void flush_line_locked(unsigned id)
 static void putc_locked(int id, int c)
 {
 	if (id < 0 || nguests <= 1) {
+		if (nguests > 1 && open_line >= 0 && !at_line_start) {
+			raw_putc('\r');	/* Umbra's lines start lines of their own */
+			raw_putc('\n');
+		}
+		open_line = -1;
 		raw_putc(c);
 		at_line_start = c == '\n';
 		return;
