@@ -34,6 +34,7 @@ struct platform {
 	uint8_t uxl_warl[4][4];   /* sstatus.UXL after writing [new] over [old] */
 	bool has_senvcfg;
 	unsigned asid_bits;       /* ASIDLEN of the real satp */
+	unsigned vmid_bits;       /* VMIDLEN of hgatp (H only) */
 	uint64_t guest_satp_mode; /* the widest paging mode offered to guests */
 	bool has_h;               /* the hart has the H extension */
 	bool has_c;               /* ... compressed instructions (riscv,isa) */

@@ -45,7 +45,9 @@ struct vm {
 	unsigned id;                  /* 0, 1, ...: feeds its VMID and host ASIDs */
 	char name[16];                /* the guest's name, as the config gives it */
 	const struct vcpu_backend *backend;   /* shadow (src/trap/emulate.c) or hext */
-	uint64_t hgatp;               /* hext: its G-stage translation */
+	uint64_t hgatp;               /* hext: its G-stage translation ... */
+	bool vmid_shared;             /* ... tagged VMID 0, as every VM's: too few
+					 VMID bits (see hext_vm_init) */
 	uint64_t ram_gpa, ram_size;   /* the guest RAM it may use ... */
 	uint64_t mem_size;            /* ... of this much from GUEST_RAM_BASE, the
 					 rest being the firmware's (vm_fw_hole) */

@@ -31,12 +31,20 @@
 	BIT(CAUSE_USER_ECALL) | BIT(CAUSE_FETCH_PAGE_FAULT) |                    \
 	BIT(CAUSE_LOAD_PAGE_FAULT) | BIT(CAUSE_STORE_PAGE_FAULT))
 
+/*
+ * Does the hart have H?  (hgatp exists.)  If so, how many VMID bits it
+ * keeps (VMIDLEN, 0 to 14): write all-ones to hgatp.VMID with MODE = Bare
+ * and count the bits that stick.
+ */
 bool hext_probe(void)
 {
 	uint64_t v = 0;
-	bool ok = HART_PROBE(v = csr_read(CSR_HGATP));
-	(void)v;
-	return ok;
+	if (!HART_PROBE(v = csr_read(CSR_HGATP)))
+		return false;
+	csr_write(CSR_HGATP, HGATP_VMID);
+	platform.vmid_bits = __builtin_popcountl(csr_read(CSR_HGATP) & HGATP_VMID);
+	csr_write(CSR_HGATP, v);
+	return true;
 }
 
 /* The VM's G-stage table: guest RAM only, shared by its vCPUs (it never
@@ -55,7 +63,15 @@ static int hext_vm_init(struct vm *vm, bool patch)
 			 PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
 	if (err)
 		return err;
-	vm->hgatp = pt_satp(fmt, root, vm->id + 1);	/* the VMID is id + 1 */
+	/*
+	 * The G-stage and VS-stage TLB entries of a VM are tagged with its
+	 * VMID, id + 1, so VMs never see each other's translations.  A hart
+	 * with too few VMID bits for that gives every VM VMID 0 instead; then
+	 * a hart that switches between VMs must flush them (hfence.gvma) on
+	 * every switch (vm->vmid_shared).
+	 */
+	vm->vmid_shared = vm->id + 1 >= (1UL << platform.vmid_bits);
+	vm->hgatp = pt_satp(fmt, root, vm->vmid_shared ? 0 : vm->id + 1);
 	return 0;
 }
 

@@ -98,6 +98,7 @@
 /* hgatp */
 #define HGATP_MODE_SHIFT 60
 #define HGATP_VMID_SHIFT 44
+#define HGATP_VMID       (_UL(0x3fff) << HGATP_VMID_SHIFT)   /* VMIDLEN <= 14 (WARL) */
 #define HGATP_MODE_SV39X4 _UL(8)
 #define HGATP_MODE_SV48X4 _UL(9)
 #define HENVCFG_STCE   BIT(63)
