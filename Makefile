@@ -17,7 +17,8 @@ BUILD   ?= build
 # (medany) to run in its window at the top of the address space.
 # (The link uses plain rv64imac: that is the name of picolibc's multilib.)
 UMBRA_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/patch src/vdev src/host src/hext
+UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/patch src/vdev src/host src/hext \
+	src/net
 UMBRA_CFLAGS := $(UMBRA_ARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common \
 	-fno-stack-protector -fno-builtin-printf -Wall -Wextra -Werror \
 	--specs=picolibc.specs -Isrc/include $(addprefix -I,$(UMBRA_DIRS)) \
@@ -92,7 +93,8 @@ PATCH   ?= 1
 RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
-	$(if $(DISK),--disk "$(DISK)")
+	$(if $(DISK),--disk "$(DISK)") $(if $(filter 1,$(NET)),--net) \
+	$(if $(HOSTFWD),--hostfwd $(HOSTFWD))
 
 .PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers
 all: $(BUILD)/umbra.bin guests
@@ -103,6 +105,7 @@ help:
 	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=auto|shadow|hext|native"
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
+	@echo "             NET=1 (a network card, QEMU user networking) HOSTFWD=port (-> guest :80)"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    every test: host unit tests, fuzzers, test guests, Linux"
 	@echo "make test-quick  the same without the Linux guest (no kernel build)"

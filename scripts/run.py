@@ -4,6 +4,7 @@
     run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
            [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
+           [--net [--hostfwd PORT] [--mac MAC]]
 
 native: QEMU + OpenSBI start the guest directly in S-mode.
 shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
@@ -11,6 +12,12 @@ shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
         with QEMU's loader device; Umbra's command line says where.
 hext:   Umbra runs the guest in VS-mode on the H extension (-cpu must have H).
 auto:   Umbra picks hext where the hart has H, shadow otherwise.
+
+--net: QEMU user networking (10.0.2.0/24, gateway and DHCP 10.0.2.2) on a
+virtio-net-device, with host port PORT (--hostfwd, default 10080) forwarded
+to 10.0.2.15:80.  Natively that card is the guest's; under Umbra it is
+Umbra's uplink, and the guest (net=1) gets Umbra's virtio-net card on
+Umbra's switch (address --mac, default 52:54:00:12:34:10).
 
 Exits with QEMU's exit status: 0 when the guest powered off normally, 1
 when it reported a failure (under Umbra), 2 for bad arguments (--gdb: 0
@@ -72,6 +79,10 @@ def qemu_base(args, mem_bytes):
     if args.disk:
         cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
                 "-device", "virtio-blk-device,drive=disk0"]
+    if args.net:
+        cmd += ["-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{args.hostfwd}-10.0.2.15:80",
+                "-device", "virtio-net-device,netdev=net0"
+                + (f",mac={args.mac}" if args.backend == "native" else "")]
     return cmd
 
 
@@ -105,6 +116,8 @@ def umbra_cmd(args, mem):
         cmd += ["-device", f"loader,file={args.initrd},addr={iaddr:#x},force-raw=on"]
         cmdline += f" initrd={iaddr:#x},{isize}"
     cmdline += f" mem={mem} smp={args.smp} backend={args.backend} patch={args.patch}"
+    if args.net:
+        cmdline += f" net=1 mac={args.mac}"
     cmdline += f" -- {args.append or ''}"
     cmd += ["-append", cmdline.rstrip()]
     return cmd
@@ -126,6 +139,12 @@ def main():
     p.add_argument("--icount", action="store_true", help="-icount shift=0 (one hart)")
     p.add_argument("--gdb", action="store_true", help="wait for gdb on :1234 and start it")
     p.add_argument("--symbols", default="", help="ELF with Umbra's symbols, for --gdb")
+    p.add_argument("--net", action="store_true",
+                   help="a network card on QEMU user networking (see above)")
+    p.add_argument("--hostfwd", type=int, default=10080,
+                   help="with --net: host port forwarded to the guest's 10.0.2.15:80")
+    p.add_argument("--mac", default="52:54:00:12:34:10",
+                   help="with --net: the guest's address")
     p.add_argument("--print-cmd", action="store_true")
     args = p.parse_args()
 

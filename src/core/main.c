@@ -42,6 +42,20 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "52:54:00:12:34:56": six hex bytes; a unicast address. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	for (unsigned i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end == s || end - s > 2 || v > 0xff || *end != (i < 5 ? ':' : 0))
+			return ERR_INVAL;
+		mac[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return mac[0] & 1 ? ERR_INVAL : 0;
+}
+
 /* "0xADDR,SIZE" */
 static int parse_range(const char *s, uint64_t *addr, uint64_t *size)
 {
@@ -54,7 +68,9 @@ static int parse_range(const char *s, uint64_t *addr, uint64_t *size)
 /*
  * Umbra's command line (chosen/bootargs of the host DT, written by the run
  * script): "guest=ADDR,SIZE [initrd=ADDR,SIZE] [mem=SIZE] [smp=N]
- * [backend=auto|shadow|hext] [patch=0|1] -- GUEST ARGS".
+ * [backend=auto|shadow|hext] [patch=0|1] [net=0|1] [mac=XX:XX:XX:XX:XX:XX]
+ * -- GUEST ARGS".  net=1 gives the guest a virtio-net card on Umbra's
+ * switch (src/net); mac= its address (default net_default_mac).
  * The images were staged in host RAM by QEMU's loader device.
  */
 static int parse_cmdline(const char *line, struct vm_config *cfg, const char **backend)
@@ -97,6 +113,10 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 				err = ERR_INVAL;
 		} else if (!strcmp(tok, "patch=0") || !strcmp(tok, "patch=1")) {
 			cfg->patch = tok[6] == '1';
+		} else if (!strcmp(tok, "net=0") || !strcmp(tok, "net=1")) {
+			cfg->net = tok[4] == '1';
+		} else if (!strncmp(tok, "mac=", 4)) {
+			err = parse_mac(tok + 4, cfg->mac);
 		} else if (!strncmp(tok, "smp=", 4)) {
 			err = parse_size(tok + 4, &n);
 			cfg->nvcpus = n;

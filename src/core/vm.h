@@ -31,6 +31,8 @@ struct vm_config {
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
+	bool net;                          /* a virtio-net card on the switch (src/net) */
+	uint8_t mac[6];                    /* its address; all zero: net_default_mac */
 };
 
 struct vm {
@@ -50,6 +52,8 @@ struct vm {
 	struct vdev *devs[VDEV_MAX];  /* emulated devices (src/vdev) */
 	unsigned ndevs;
 	struct board *board;          /* the devices' state (vdev/board.c) */
+	bool net;                     /* has a virtio-net card (vm_config.net) */
+	uint8_t mac[6];               /* ... with this address */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 
