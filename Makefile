@@ -59,7 +59,8 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
 	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
 	$(BUILD)/host/test_uart $(BUILD)/host/test_plic \
-	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch
+	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch \
+	$(BUILD)/host/test_net
 HOST_SRCS_test_decode := src/decode/decode.c
 HOST_SRCS_decode_dump := src/decode/decode.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
@@ -69,6 +70,7 @@ HOST_SRCS_test_plic   := src/vdev/plic.c
 HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 HOST_SRCS_test_patch  := src/patch/patch.c src/decode/decode.c
+HOST_SRCS_test_net    := src/vdev/virtio.c src/vdev/virtio_net.c src/net/vswitch.c
 
 # ---- Running guests ------------------------------------------------------------------
 # GUEST=linux (the default) is the Linux guest with its initramfs and disk;
@@ -205,6 +207,7 @@ FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 # 2.5x faster, and reaches the same coverage.
 $(BUILD)/fuzz/fuzz_shadow: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_SRCS_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
+FUZZ_SRCS_net    := src/vdev/virtio.c src/vdev/virtio_net.c src/net/vswitch.c
 FUZZ_SRCS_uart   := src/vdev/uart.c
 FUZZ_SRCS_plic   := src/vdev/plic.c
 # The PLIC's claim logic compares every source's priority in a loop: without
