@@ -14,8 +14,8 @@ hext:   Umbra runs the guest in VS-mode on the H extension (-cpu must have H).
 auto:   Umbra picks hext where the hart has H, shadow otherwise.
 
 --net: QEMU user networking (10.0.2.0/24, gateway and DHCP 10.0.2.2) on a
-virtio-net-device, with host port PORT (--hostfwd, default 10080) forwarded
-to 10.0.2.15:80.  Natively that card is the guest's; under Umbra it is
+virtio-net-device, with host port PORT (--hostfwd, default 10080; 0 for none)
+forwarded to 10.0.2.15:80.  Natively that card is the guest's; under Umbra it is
 Umbra's uplink, and the guest (net=1) gets Umbra's virtio-net card on
 Umbra's switch (address --mac, default 52:54:00:12:34:10).
 
@@ -80,7 +80,8 @@ def qemu_base(args, mem_bytes):
         cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
                 "-device", "virtio-blk-device,drive=disk0"]
     if args.net:
-        cmd += ["-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{args.hostfwd}-10.0.2.15:80",
+        fwd = f",hostfwd=tcp:127.0.0.1:{args.hostfwd}-10.0.2.15:80" if args.hostfwd else ""
+        cmd += ["-netdev", f"user,id=net0{fwd}",
                 "-device", "virtio-net-device,netdev=net0"
                 + (f",mac={args.mac}" if args.backend == "native" else "")]
     return cmd
@@ -142,7 +143,7 @@ def main():
     p.add_argument("--net", action="store_true",
                    help="a network card on QEMU user networking (see above)")
     p.add_argument("--hostfwd", type=int, default=10080,
-                   help="with --net: host port forwarded to the guest's 10.0.2.15:80")
+                   help="with --net: host port forwarded to the guest's 10.0.2.15:80 (0: none)")
     p.add_argument("--mac", default="52:54:00:12:34:10",
                    help="with --net: the guest's address")
     p.add_argument("--print-cmd", action="store_true")
