@@ -9,6 +9,7 @@ the uplink).  The same checks run on each:
   - the guest pings the gateway 10.0.2.2;
   - the guest fetches 1 MiB from an HTTP server the test runs on the host
     (127.0.0.1, which the guest reaches as 10.0.2.2) and its md5 matches.
+Under Umbra also with two vCPUs on hext (both harts poll the uplink).
 """
 import hashlib
 import http.server
@@ -38,10 +39,10 @@ def free_port():
 class NetGuest:
     """The Linux guest with a network card, on its serial console."""
 
-    def __init__(self, backend, hostfwd):
+    def __init__(self, backend, hostfwd, smp=1):
         cpu = "rv64" if backend == "hext" else "rv64,h=false"
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
-               "--initrd", INITRD, "--backend", backend, "--cpu", cpu,
+               "--initrd", INITRD, "--backend", backend, "--cpu", cpu, "--smp", str(smp),
                "--mem", "256M", "--net", "--hostfwd", str(hostfwd),
                "--append", f"console=ttyS0 umbra.ip={GUEST_IP}/24",
                "--umbra", os.path.join(BUILD, "umbra.bin")]
@@ -78,9 +79,11 @@ class NetGuest:
             self.p.terminate(force=True)
 
 
-@pytest.fixture(params=["native", "shadow", "hext"])
+# hext-smp2: two vCPUs, so two harts poll the uplink and take frames.
+@pytest.fixture(params=["native", "shadow", "hext", "hext-smp2"])
 def guest(request):
-    g = NetGuest(request.param, free_port())
+    backend, _, smp = request.param.partition("-smp")
+    g = NetGuest(backend, free_port(), int(smp or 1))
     yield g
     g.kill()
 

@@ -32,6 +32,7 @@ struct vnic {
 };
 
 static struct vswitch *sw;      /* allocated with the first card */
+static struct vnic *vnics[VSWITCH_PORTS_MAX];  /* by switch port, for the stats */
 static spinlock_t uplink_lock;  /* the host card's driver (lock.h ORDER) */
 static int uplink = -1;         /* its switch port, -1 without one */
 
@@ -139,12 +140,16 @@ static void vnic_rx_ready(void *ctx)
 /* Frames wait in this VM's port: wake its first vCPU's hart, which polls
  * (vdev_board_poll) when it leaves wfi.  A hart running the guest is
  * interrupted for nothing and finds the frames at its next timer exit.
- * Lock-free: the caller may hold another VM's board lock. */
+ * Not needed when this hart runs a vCPU of the same VM: every path that
+ * queues frames here (a transmit, an uplink poll) drains its own VM's port
+ * right after.  Lock-free: the caller may hold another VM's board lock. */
 static void vnic_kick(void *ctx)
 {
 	struct vnic *n = ctx;
-	struct vcpu *v = n->vm->vcpus[0];
+	struct vcpu *v = n->vm->vcpus[0], *cur = hart_this()->vcpu;
 
+	if (cur && cur->vm == n->vm)
+		return;
 	if (v && v->hart && v->hart != hart_this())
 		fw_send_ipi(v->hart->hartid);
 }
@@ -183,6 +188,7 @@ int net_vnic_create(struct vm *vm, uint64_t base, unsigned irq,
 	n->port = vswitch_attach(sw, n->name, vnic_kick, n);
 	if (n->port < 0)
 		return n->port;
+	vnics[n->port] = n;
 	n->vdev = (struct vdev){ .name = "virtio-net", .base = base, .size = VIRTIO_MMIO_SIZE,
 				 .access = virtio_mmio_access, .priv = &n->dev.vdev };
 	err = vdev_register(vm, &n->vdev);
@@ -213,4 +219,10 @@ void net_print_stats(void)
 		console_printf("%u %-9s %10lu %7lu %10lu %10lu %10lu\n", i, sw->port[i].name,
 			       st.in, st.in_bad, st.queued, st.out, st.dropped);
 	}
+	/* What each card refused (virtio_net.c): chains it could not use. */
+	for (unsigned i = 0; i < VSWITCH_PORTS_MAX; i++)
+		if (vnics[i] && (vnics[i]->dev.stats.tx_bad || vnics[i]->dev.stats.rx_bad))
+			console_printf("%s virtio-net: %lu transmit and %lu receive chains refused\n",
+				       vnics[i]->name, vnics[i]->dev.stats.tx_bad,
+				       vnics[i]->dev.stats.rx_bad);
 }
