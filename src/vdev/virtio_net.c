@@ -13,9 +13,9 @@
  *     its header's gso_type must be VIRTIO_NET_HDR_GSO_NONE and the flags
  *     ask for nothing we would have to do;
  *   - the device writes one frame per receive chain, with a header that
- *     says nothing but num_buffers = 1 (5.1.6.4: "If VIRTIO_NET_F_MRG_RXBUF
- *     is not negotiated ... the device MUST set num_buffers to 1" - in the
- *     1.1 text the field exists with VERSION_1 and must be 1).
+ *     says nothing but num_buffers = 1 (the field is there with VERSION_1,
+ *     and 5.1.6.4.1: "If VIRTIO_NET_F_MRG_RXBUF has not been negotiated,
+ *     the device MUST set num_buffers to 1").
  *
  * The guest is untrusted (virtio.c checked every descriptor already):
  *   - a transmit chain must be readable only (5.1.6.2: the driver places
