@@ -17,7 +17,8 @@ BUILD   ?= build
 # (medany) to run in its window at the top of the address space.
 # (The link uses plain rv64imac: that is the name of picolibc's multilib.)
 UMBRA_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/patch src/vdev src/host src/hext
+UMBRA_DIRS := src/core src/trap src/decode src/shadowpt src/patch src/vdev src/host src/hext \
+	src/net
 UMBRA_CFLAGS := $(UMBRA_ARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common \
 	-fno-stack-protector -fno-builtin-printf -Wall -Wextra -Werror \
 	--specs=picolibc.specs -Isrc/include $(addprefix -I,$(UMBRA_DIRS)) \
@@ -64,7 +65,8 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
 	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
 	$(BUILD)/host/test_uart $(BUILD)/host/test_plic \
-	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch
+	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch \
+	$(BUILD)/host/test_net
 HOST_SRCS_test_decode := src/decode/decode.c
 HOST_SRCS_decode_dump := src/decode/decode.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
@@ -74,6 +76,7 @@ HOST_SRCS_test_plic   := src/vdev/plic.c
 HOST_SRCS_test_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 HOST_SRCS_test_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
 HOST_SRCS_test_patch  := src/patch/patch.c src/decode/decode.c
+HOST_SRCS_test_net    := src/vdev/virtio.c src/vdev/virtio_net.c src/net/vswitch.c
 
 # ---- Running guests ------------------------------------------------------------------
 # GUEST=linux (the default) is the Linux guest with its initramfs and disk;
@@ -105,7 +108,8 @@ PATCH   ?= 1
 RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
 	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
-	$(if $(DISK),--disk "$(DISK)") $(if $(HARTS),--harts $(HARTS))
+	$(if $(DISK),--disk "$(DISK)") $(if $(HARTS),--harts $(HARTS)) \
+	$(if $(filter 1,$(NET)),--net) $(if $(HOSTFWD),--hostfwd $(HOSTFWD))
 
 .PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers configs
 all: $(BUILD)/umbra.bin $(UMBRA_CONFIG) guests configs
@@ -117,6 +121,7 @@ help:
 	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
 	@echo "             CONFIG=configs/x.dts: several guests (README: Configurations) HARTS=n"
+	@echo "             NET=1 (a network card, QEMU user networking) HOSTFWD=port (-> guest :80)"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    every test: host unit tests, fuzzers, test guests, Linux"
 	@echo "make test-quick  the same without the Linux guest (no kernel build)"
@@ -232,6 +237,7 @@ FUZZ_SRCS_shadow := src/shadowpt/shadow.c src/shadowpt/walk.c src/core/pt.c
 # 2.5x faster, and reaches the same coverage.
 $(BUILD)/fuzz/fuzz_shadow: FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_SRCS_virtio := src/vdev/virtio.c src/vdev/virtio_blk.c src/vdev/virtio_console.c
+FUZZ_SRCS_net    := src/vdev/virtio.c src/vdev/virtio_net.c src/net/vswitch.c
 FUZZ_SRCS_uart   := src/vdev/uart.c
 FUZZ_SRCS_plic   := src/vdev/plic.c
 # The PLIC's claim logic compares every source's priority in a loop: without

@@ -28,6 +28,11 @@ guest's own clock:
     workload, plus one boot that runs none: the guest time is then the
     instructions executed, and the difference of Umbra's exit tables (printed
     at power-off) between the two boots is the workload's exits by cause.
+Networking (--net, or --only net): the guest on a virtio-net card (natively
+QEMU's, under Umbra Umbra's on its switch with QEMU's as uplink), QEMU user
+networking: host -> guest TCP throughput (the guest's wget of 64 MiB from a
+server on the host) and the guest's ping round trip to the gateway, median
+of RUNS boots.
 SMP scaling (--scaling, or --only scaling): native, shadow and hext with 1, 2
 and 4 vCPUs: the boot to the prompt and a fixed parallel workload (four
 md5sum jobs at once), median wall time of RUNS boots each, and the speedup
@@ -37,7 +42,7 @@ machine with fewer cores than vCPUs the speedup stops at the core count.
 
 Results: printed tables, build/bench/results.json, build/bench/workloads.png.
 
-    bench.py [--only micro|linux|scaling] [--scaling] [--runs N]
+    bench.py [--only micro|linux|scaling|net] [--scaling] [--net] [--runs N]
              [--configs native,shadow,...] [--workloads syscall,pipes,...]
              [--no-icount] [--umbra FILE]
 The Umbra image is $UMBRA_BIN, or build/umbra.bin.
@@ -198,7 +203,7 @@ class LinuxGuest:
     """The Linux guest in one configuration, driven over its serial console:
     build/linux/Image, initramfs.cpio.gz and a private copy of disk.img."""
 
-    def __init__(self, config, icount, tmp, smp=1):
+    def __init__(self, config, icount, tmp, smp=1, net_args=()):
         import pexpect
         self.pexpect = pexpect
         self.config = config
@@ -206,7 +211,8 @@ class LinuxGuest:
         shutil.copy(os.path.join(LINUX, "disk.img"), disk)
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", os.path.join(LINUX, "Image"),
                "--initrd", os.path.join(LINUX, "initramfs.cpio.gz"), "--disk", disk,
-               "--mem", "256M", "--append", "console=ttyS0", "--smp", str(smp)] \
+               "--mem", "256M", "--append", "console=ttyS0" + NET_APPEND * bool(net_args),
+               "--smp", str(smp), *net_args] \
             + run_py_args(config, icount)
         self.log = io.StringIO()
         self.start = time.monotonic()
@@ -530,6 +536,100 @@ def scaling_figures(configs, runs):
 
 # ---- Results: JSON and a chart -------------------------------------------------------
 
+# ---- Networking (--net, or --only net) ----------------------------------------------
+
+NET_APPEND = " umbra.ip=10.0.2.15/24"
+NET_BYTES = 64 << 20
+PINGS = 20
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Zeros:
+    """An HTTP server on 127.0.0.1 that answers any GET with NET_BYTES zeros."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(NET_BYTES))
+                self.end_headers()
+                chunk = bytes(1 << 20)
+                for _ in range(NET_BYTES // len(chunk)):
+                    self.wfile.write(chunk)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def net_throughput(g, server):
+    """Host -> guest TCP: the guest's wget fetches NET_BYTES from 'server'
+    (10.0.2.2 is the host's 127.0.0.1 for a user-networking guest) into
+    /dev/null.  MB/s from sending the command to the prompt after it."""
+    line = f"wget -q -O /dev/null http://10.0.2.2:{server.port}/zeros; echo @@W$?"
+    t0 = time.monotonic()
+    g.p.sendline(line)
+    m = g.expect(r"@@W(\d+)\r*\n")
+    wall = time.monotonic() - t0
+    g.expect(re.escape(PROMPT))
+    if m.group(1) != "0":
+        raise GuestError(f"bench: {g.config}: wget failed ({m.group(1)})")
+    return NET_BYTES / wall / 1e6
+
+
+def net_ping(g):
+    """The guest pings QEMU's gateway: (average, max) round trip in ms."""
+    g.p.sendline(f"ping -c {PINGS} -i 0.2 10.0.2.2")
+    m = g.expect(r"round-trip min/avg/max = ([0-9.]+)/([0-9.]+)/([0-9.]+) ms")
+    g.expect(re.escape(PROMPT))
+    return float(m.group(2)), float(m.group(3))
+
+
+def net_figures(configs, runs):
+    """Per configuration, median of 'runs' boots: host -> guest TCP
+    throughput and the guest's ping round trip to the gateway."""
+    print(f"Networking: host -> guest TCP ({NET_BYTES >> 20} MiB, the guest's wget from a host "
+          f"server), guest ping of 10.0.2.2 ({PINGS} pings); median of {runs} boot(s)")
+    print(f"  {'config':16} {'MB/s':>8} {'ping avg ms':>12} {'ping max ms':>12}")
+    out = {}
+    for c in configs:
+        tps, pavg, pmax = [], [], []
+        for _ in range(max(runs, 1)):
+            port = free_port()
+            with tempfile.TemporaryDirectory() as tmp:
+                g = LinuxGuest(c, False, tmp, net_args=("--net", "--hostfwd", str(port)))
+                g.boot()
+                a, m = net_ping(g)
+                pavg.append(a)
+                pmax.append(m)
+                server = _Zeros()
+                try:
+                    tps.append(net_throughput(g, server))
+                finally:
+                    server.close()
+                g.poweroff()
+        out[c] = {"mbps": statistics.median(tps), "ping_avg_ms": statistics.median(pavg),
+                  "ping_max_ms": statistics.median(pmax)}
+        print(f"  {c:16} {out[c]['mbps']:8.2f} {out[c]['ping_avg_ms']:12.2f} "
+              f"{out[c]['ping_max_ms']:12.2f}", flush=True)
+    return out
+
+
 def machine():
     cpu = "?"
     with open("/proc/cpuinfo") as f:
@@ -601,7 +701,10 @@ def chart(linux, mach, path):
 def main():
     global UMBRA
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["micro", "linux", "scaling"], help="run only this part")
+    p.add_argument("--only", choices=["micro", "linux", "scaling", "net"],
+                   help="run only this part")
+    p.add_argument("--net", action="store_true",
+                   help="also the networking table (TCP throughput, ping; QEMU user networking)")
     p.add_argument("--scaling", action="store_true",
                    help="also the SMP scaling table (1, 2, 4 vCPUs; native, shadow, hext)")
     p.add_argument("--runs", type=int, default=3, help="Linux boots per configuration "
@@ -635,6 +738,8 @@ def main():
         results["linux"] = linux_figures(configs, names, args.runs, not args.no_icount)
     if args.only == "scaling" or (args.scaling and args.only is None):
         results["scaling"] = scaling_figures(configs, args.runs)
+    if args.only == "net" or (args.net and args.only is None):
+        results["net"] = net_figures(configs, args.runs)
 
     os.makedirs(OUT, exist_ok=True)
     results["seconds"] = round(time.monotonic() - start)

@@ -4,6 +4,7 @@
     run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
            [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
+           [--net [--hostfwd PORT] [--mac MAC]]
     run.py --config CONFIG.dtb [--harts N] [--backend ...] [--cpu ...] ...
 
 Umbra always boots from a configuration (src/core/config.h): --config names
@@ -18,6 +19,14 @@ shadow: QEMU + OpenSBI start Umbra, which runs the guest in U-mode by
         with QEMU's loader device; Umbra's command line says where.
 hext:   Umbra runs the guest in VS-mode on the H extension (-cpu must have H).
 auto:   Umbra picks hext where the hart has H, shadow otherwise.
+
+--net (or a guest with "network;" in a configuration): QEMU user networking
+(10.0.2.0/24, gateway and DHCP 10.0.2.2) on a virtio-net-device, with host
+port PORT + i (--hostfwd, default 10080; 0 for none) forwarded to
+10.0.2.(15 + i):80 for the i-th guest with a network.  Natively that card is
+the guest's (address --mac); under Umbra it is Umbra's uplink, and each such
+guest gets Umbra's virtio-net card on Umbra's switch, address
+52:54:00:12:34:(10 + its place in the configuration).
 
 Exits with QEMU's exit status: 0 when the guest powered off normally, 1
 when it reported a failure (under Umbra), 2 for bad arguments (--gdb: 0
@@ -83,11 +92,25 @@ def qemu_base(args, mem_bytes, harts):
     return cmd
 
 
+def net_args(args, nguests):
+    """QEMU's virtio-net card on user networking (10.0.2.0/24, the host is
+    10.0.2.2): the guest's own natively, Umbra's uplink otherwise.  With
+    --hostfwd PORT, host port PORT + i reaches port 80 of the i-th guest with
+    a network, at 10.0.2.(15 + i) (umbra.ip= in its bootargs)."""
+    fwd = "".join(f",hostfwd=tcp:127.0.0.1:{args.hostfwd + i}-10.0.2.{15 + i}:80"
+                  for i in range(nguests)) if args.hostfwd else ""
+    return ["-netdev", f"user,id=net0{fwd}",
+            "-device", "virtio-net-device,netdev=net0"
+            + (f",mac={args.mac}" if args.backend == "native" else "")]
+
+
 def native_cmd(args, mem):
     cmd = qemu_base(args, mem, args.smp) + ["-kernel", args.guest]
     if args.disk:
         cmd += ["-drive", f"file={args.disk},format=raw,if=none,id=disk0",
                 "-device", "virtio-blk-device,drive=disk0"]
+    if args.net:
+        cmd += net_args(args, 1)
     if args.initrd:
         cmd += ["-initrd", args.initrd]
     if args.append:
@@ -118,6 +141,8 @@ def one_guest_dts(args, mem):
         lines.append(f"disk = {dts_string(os.path.abspath(args.disk))};")
     if args.append:
         lines.append(f"bootargs = {dts_string(args.append)};")
+    if args.net:
+        lines.append("network;")
     body = "\n\t\t\t".join(lines)
     return ("/dts-v1/;\n/ {\n\tcompatible = \"umbra,config\";\n\tguests {\n"
             f"\t\t{guest_name(args.guest)} {{\n\t\t\t{body}\n\t\t}};\n\t}};\n}};\n")
@@ -208,6 +233,9 @@ def umbra_cmd(args, mem):
             drive = f"disk-{g['name']}"
             cmd += ["-drive", f"file={g['disk']},format=raw,if=none,id={drive}",
                     "-device", f"virtio-blk-device,drive={drive},serial={g['name']}"]
+    nets = sum(g["network"] == "1" for g in plan)
+    if nets:
+        cmd += net_args(args, nets)
     csize = os.path.getsize(dtb)
     top = align_down(top - csize, 4096)
     cmd += ["-device", f"loader,file={dtb},addr={top:#x},force-raw=on"]
@@ -234,6 +262,13 @@ def main():
     p.add_argument("--icount", action="store_true", help="-icount shift=0 (one hart)")
     p.add_argument("--gdb", action="store_true", help="wait for gdb on :1234 and start it")
     p.add_argument("--symbols", default="", help="ELF with Umbra's symbols, for --gdb")
+    p.add_argument("--net", action="store_true",
+                   help="a network card on QEMU user networking (see above)")
+    p.add_argument("--hostfwd", type=int, default=10080,
+                   help="host port forwarded to the guest's 10.0.2.15:80 (+ i: the i-th "
+                   "guest's 10.0.2.(15 + i):80; 0: none)")
+    p.add_argument("--mac", default="52:54:00:12:34:10",
+                   help="with --net, natively: the card's address (Umbra's first guest's)")
     p.add_argument("--print-cmd", action="store_true")
     args = p.parse_args()
 

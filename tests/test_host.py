@@ -46,5 +46,9 @@ def test_virtio_models():
     run([os.path.join(BUILD, "host", "test_virtio")])
 
 
+def test_net_models():
+    run([os.path.join(BUILD, "host", "test_net")])
+
+
 def test_patch_table():
     run([os.path.join(BUILD, "host", "test_patch")])

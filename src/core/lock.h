@@ -12,9 +12,12 @@
  * Lock order (a hart holding one of these may take only locks further down
  * the list, never one above it; none is taken twice):
  *   1. board->lock   a VM's device models, its disk requests and console
- *                    input (vdev/board.c)
- *   2. mm lock       the host page allocator (core/mm.c)
- *   3. console lock  Umbra's console output and the host UART (core/console.c)
+ *                    input (vdev/board.c); never two VMs' at once
+ *   2. uplink_lock   the host's network card (net/net.c)
+ *   3. sw->lock      the virtual switch: its ports' queues and learned
+ *                    addresses (net/vswitch.c)
+ *   4. mm lock       the host page allocator (core/mm.c)
+ *   5. console lock  Umbra's console output and the host UART (core/console.c)
  * and two per-vCPU locks that are taken alone, holding nothing else:
  *      vcpu->fence.lock  the remote fences posted to it (trap/request.c)
  *      vcpu->start_lock  HSM hart_start claiming it (trap/sbi_hsm.c)

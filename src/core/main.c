@@ -240,7 +240,7 @@ static int create_vm(unsigned i, const struct boot_args *args, const struct vcpu
 		.kernel_pa = g->kernel_pa, .kernel_size = g->kernel_size,
 		.initrd_pa = g->initrd_pa, .initrd_size = g->initrd_size,
 		.mem_size = g->mem_size, .backend = backend, .patch = args->patch,
-		.nvcpus = g->vcpus, .bootargs = g->bootargs, .network = g->network,
+		.nvcpus = g->vcpus, .bootargs = g->bootargs, .net = g->network,
 	};
 	if (g->disk) {
 		cfg.disk = host_blk_find(g->name);

@@ -10,6 +10,7 @@
 #include "vcpu.h"
 #include "platform.h"
 #include "fw.h"
+#include "net.h"
 
 /* The parts of the ELF64 format a loader needs (System V gABI). */
 struct elf64_ehdr {
@@ -148,6 +149,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		memcpy(dst, mm_pa_to_va(cfg->initrd_pa), cfg->initrd_size);
 	}
 	vm->nvcpus = cfg->nvcpus;
+	vm->net = cfg->net;
+	memcpy(vm->mac, cfg->mac, sizeof(vm->mac));
 	err = vdev_board_create(vm);
 	if (err) {
 		pr_err("guest '%s': creating its devices: %s\n", vm->name, err_str(err));
@@ -189,6 +192,7 @@ void vm_exit(struct vm *vm, int reason)
 		console_printf("\numbra: guest %s powered off (%s)\n", vm->name,
 			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
 		vcpu_print_stats(vm);
+		net_print_stats();
 	}
 	volatile uint32_t *fin = platform.finisher_pa ? mm_map_io(platform.finisher_pa, 4) : NULL;
 	if (fin) {

@@ -37,8 +37,9 @@ struct vm_config {
 	unsigned nvcpus;
 	const char *bootargs;              /* the guest's chosen/bootargs */
 	struct host_blk *disk;             /* its disk (NULL: none) */
-	bool network;                      /* a NIC on Umbra's switch */
 	uint64_t hart_mask;                /* harts (by index) it may use; 0: any */
+	bool net;                          /* a virtio-net card on the switch (src/net) */
+	uint8_t mac[6];                    /* its address; all zero: net_default_mac */
 };
 
 struct vm {
@@ -62,6 +63,8 @@ struct vm {
 	unsigned ndevs;
 	struct board *board;          /* the devices' state (vdev/board.c) */
 	struct host_blk *disk;        /* the host disk behind its virtio-blk, or NULL */
+	bool net;                     /* has a virtio-net card (vm_config.net) */
+	uint8_t mac[6];               /* ... with this address */
 	int exit_reason;              /* -1 while running, else the SRST reason */
 };
 

@@ -7,9 +7,10 @@
  *   0x10000000  NS16550A UART PLIC source 10  <->  the host console
  *   0x10001000  virtio-blk    PLIC source 1   <->  its host virtio disk (vm->disk)
  *   0x10002000  virtio-console PLIC source 2  <->  the host console
+ *   0x10003000  virtio-net    PLIC source 3  <->  Umbra's switch (vm->net)
  *
  * Input typed on the host console is polled (vdev_board_poll) and goes to
- * the UART.
+ * the UART; so are frames waiting for the network card (src/net).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,12 +23,15 @@
 #include "mm.h"
 #include "host.h"
 #include "lock.h"
+#include "net.h"
 
 #define VIRTIO_BLK_BASE  0x10001000UL
 #define VIRTIO_CON_BASE  0x10002000UL
 #define VIRTIO_SIZE      0x1000UL
 #define VIRTIO_BLK_IRQ   1
 #define VIRTIO_CON_IRQ   2
+#define VIRTIO_NET_BASE  0x10003000UL
+#define VIRTIO_NET_IRQ   3
 #define PLIC_PHANDLE     0x100
 
 struct board {
@@ -38,6 +42,7 @@ struct board {
 	struct virtio_console con;
 	struct vdev plic_dev, uart_dev, blk_dev, con_dev;
 	bool has_blk;
+	struct vnic *nic;         /* the network card (src/net), or NULL */
 	int held;                 /* an input byte the UART had no room for, or -1 */
 };
 
@@ -174,6 +179,15 @@ int vdev_board_create(struct vm *vm)
 			err = add(vm, &b->con_dev, "virtio-console", VIRTIO_CON_BASE, VIRTIO_SIZE,
 				  virtio_mmio_access, &b->con.vdev);
 	}
+	if (!err && vm->net) {
+		uint8_t mac[6], zero[6] = { 0 };
+
+		if (memcmp(vm->mac, zero, 6))
+			memcpy(mac, vm->mac, 6);
+		else
+			net_default_mac(vm->id, mac);
+		err = net_vnic_create(vm, VIRTIO_NET_BASE, VIRTIO_NET_IRQ, mac, &b->nic);
+	}
 	return err;
 }
 
@@ -196,6 +210,8 @@ void vdev_board_poll(struct vm *vm)
 		}
 		b->held = -1;
 	}
+	if (b->nic)
+		net_vnic_poll(b->nic);
 	spin_unlock(&b->lock);
 }
 
@@ -266,5 +282,7 @@ int vdev_board_fdt(struct vm *vm, void *fdt, uint32_t (*intc_phandle)(unsigned h
 	if (b->has_blk)
 		CHECK(fdt_virtio(fdt, VIRTIO_BLK_BASE, VIRTIO_BLK_IRQ));
 	CHECK(fdt_virtio(fdt, VIRTIO_CON_BASE, VIRTIO_CON_IRQ));
+	if (b->nic)
+		CHECK(fdt_virtio(fdt, VIRTIO_NET_BASE, VIRTIO_NET_IRQ));
 	return fdt_end_node(fdt);
 }

@@ -1,6 +1,7 @@
 /*
  * virtio.h - the guest-facing virtio devices: the virtio-mmio transport
- * (virtio.c), a block device (virtio_blk.c) and a console (virtio_console.c).
+ * (virtio.c), a block device (virtio_blk.c), a console (virtio_console.c)
+ * and a network card (virtio_net.c).
  *
  * The models are PURE: no CSRs, no Umbra globals, no allocation.  The caller
  * owns every state struct and supplies the model's whole view of the world
@@ -15,7 +16,8 @@
  * text keeps the same rules; 1.2 section numbers differ slightly):
  *   2.1 Device Status Field, 2.2 Feature Bits, 2.4 Device Configuration
  *   Space, 2.6 Split Virtqueues, 3.1 Device Initialization,
- *   4.2 Virtio Over MMIO, 5.2 Block Device, 5.3 Console Device,
+ *   4.2 Virtio Over MMIO, 5.1 Network Device, 5.2 Block Device,
+ *   5.3 Console Device,
  *   6 Reserved Feature Bits.
  *
  * How Umbra uses it (one device):
@@ -100,6 +102,7 @@
 #define VIRTIO_F_RING_PACKED           34
 
 /* Device IDs (5). */
+#define VIRTIO_ID_NET                  1
 #define VIRTIO_ID_BLOCK                2
 #define VIRTIO_ID_CONSOLE              3
 
@@ -398,5 +401,71 @@ int virtio_console_init(struct virtio_console *c, const struct virtio_host *host
  * not up or has no buffers; the caller may drop or retry the rest). */
 size_t virtio_console_rx_push(struct virtio_console *c, const uint8_t *buf,
 			      size_t len);
+
+/* ---- Network card (virtio_net.c, 5.1) ---------------------------------------- */
+
+#define VIRTIO_NET_F_MAC         5    /* config space has the MAC address */
+#define VIRTIO_NET_F_STATUS      16   /* config space has the link status */
+
+#define VIRTIO_NET_RX_Q          0    /* receiveq1: device -> driver */
+#define VIRTIO_NET_TX_Q          1    /* transmitq1: driver -> device */
+
+/* struct virtio_net_config (5.1.4): u8 mac[6]; le16 status; ... */
+#define VIRTIO_NET_CFG_MAC       0x00
+#define VIRTIO_NET_CFG_STATUS    0x06
+#define VIRTIO_NET_CFG_LEN       0x08
+#define VIRTIO_NET_S_LINK_UP     1
+
+/*
+ * struct virtio_net_hdr (5.1.6): u8 flags; u8 gso_type; le16 hdr_len;
+ * le16 gso_size; le16 csum_start; le16 csum_offset; le16 num_buffers.
+ * With VIRTIO_F_VERSION_1 num_buffers is always there: 12 bytes, in front
+ * of every frame in both directions.
+ */
+#define VIRTIO_NET_HDR_SIZE      12
+#define VIRTIO_NET_HDR_GSO_TYPE  1    /* offset of gso_type */
+#define VIRTIO_NET_HDR_NUM_BUFS  10   /* offset of num_buffers */
+#define VIRTIO_NET_HDR_GSO_NONE  0
+
+/* Ethernet frames as the device carries them: destination, source, type
+ * (14 bytes) and up to 1500 bytes of payload; no FCS, no VLAN tag room. */
+#define ETH_ALEN                 6
+#define ETH_HLEN                 14
+#define ETH_FRAME_MAX            1514
+
+struct virtio_net_backend {
+	void *ctx;
+	/* A frame the guest sent: ETH_HLEN..ETH_FRAME_MAX bytes, without the
+	 * virtio_net_hdr, in a buffer of the model's (not guest RAM). */
+	void (*tx)(void *ctx, const uint8_t *frame, uint32_t len);
+	/* Optional: the driver made receive buffers available; a good moment
+	 * to virtio_net_rx() frames that were held back. */
+	void (*rx_ready)(void *ctx);
+};
+
+struct virtio_net {
+	struct virtio_dev vdev;         /* first */
+	struct virtio_net_backend be;
+	uint8_t mac[ETH_ALEN];
+	uint8_t frame[ETH_FRAME_MAX];   /* a transmitted frame, gathered */
+	struct {
+		uint64_t tx_frames, tx_bytes, tx_bad;   /* sent; chains refused */
+		uint64_t rx_frames, rx_bytes, rx_bad;   /* received; chains refused */
+	} stats;
+};
+
+/* Offers VIRTIO_NET_F_MAC (this 'mac') and VIRTIO_NET_F_STATUS (link up).
+ * Returns 0, or ERR_INVAL for a backend without tx. */
+int virtio_net_init(struct virtio_net *n, const struct virtio_host *host,
+		    const struct virtio_net_backend *be, const uint8_t mac[ETH_ALEN]);
+/*
+ * Deliver one frame (ETH_HLEN..ETH_FRAME_MAX bytes) to the guest: into the
+ * next receive buffer, behind a virtio_net_hdr, with an interrupt.
+ * Returns 1 when it was delivered, 0 when the driver is not up or has no
+ * receive buffer (the caller keeps the frame or drops it), ERR_RANGE for a
+ * frame of the wrong size.  Receive chains that cannot hold a frame are
+ * given back empty (stats.rx_bad) and the frame goes to the next one.
+ */
+int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
 
 #endif
