@@ -1,10 +1,15 @@
 """Two Linux guests at once, from one configuration (configs/two-linux.dts's
 shape), each in its own VM, on each backend: both boot to a shell on the
 shared console (lines tagged [alpha] / [beta], input moved with Ctrl-]),
-each sees its own vCPUs and its own disk, and one powering off leaves the
-other running."""
+each sees its own vCPUs and its own disk; on Umbra's switch they ping each
+other, one fetches a file from the other's web server, the host reaches
+each through QEMU's hostfwd; one powering off leaves the other running;
+and the same pair also runs time-sliced on fewer harts than vCPUs."""
+import hashlib
 import os
 import re
+import socket
+import urllib.request
 import shutil
 import subprocess
 import time
@@ -26,17 +31,19 @@ pytestmark = pytest.mark.skipif(not os.path.exists(IMAGE),
                                 reason="Linux images not built (make linux-images)")
 
 
-def config_dts(tmp_path, vcpus=2, extra=None):
-    """Two Linux guests, alpha and beta, each with a fresh copy of the disk."""
-    extra = extra or {}
+IPS = {"alpha": "10.0.2.15", "beta": "10.0.2.16"}
+
+
+def config_dts(tmp_path, vcpus=2):
+    """Two Linux guests, alpha and beta, each with a fresh copy of the disk
+    and a network card (alpha 10.0.2.15, beta 10.0.2.16)."""
     nodes = ""
     for name in ("alpha", "beta"):
         disk = tmp_path / f"disk-{name}.img"
         shutil.copyfile(DISK, disk)
         props = [f"vcpus = <{vcpus}>;", "memory-mib = <256>;", f'kernel = "{IMAGE}";',
-                 f'initrd = "{INITRD}";', f'disk = "{disk}";',
-                 f'bootargs = "{extra.get(name + "-bootargs", "console=ttyS0")}";']
-        props += extra.get(name, [])
+                 f'initrd = "{INITRD}";', f'disk = "{disk}";', "network;",
+                 f'bootargs = "console=ttyS0 umbra.ip={IPS[name]}/24";']
         nodes += f"\t\t{name} {{\n" + "".join(f"\t\t\t{p}\n" for p in props) + "\t\t};\n"
     src = tmp_path / "two.dts"
     src.write_text('/dts-v1/;\n/ {\n\tcompatible = "umbra,config";\n\tguests {\n'
@@ -52,8 +59,10 @@ class Pair:
 
     def __init__(self, backend, dtb, harts=None):
         cpu = "rv64" if backend == "hext" else "rv64,h=false"
+        self.hostfwd = free_ports(2)
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--config", dtb,
-               "--backend", backend, "--cpu", cpu, "--umbra", os.path.join(BUILD, "umbra.bin")]
+               "--backend", backend, "--cpu", cpu, "--hostfwd", str(self.hostfwd),
+               "--umbra", os.path.join(BUILD, "umbra.bin")]
         if harts:
             cmd += ["--harts", str(harts)]
         self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8",
@@ -118,6 +127,34 @@ class Pair:
             self.p.terminate(force=True)
 
 
+def free_ports(n):
+    """A host port p with p .. p + n - 1 all free (for hostfwd)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + n > 65535:
+            continue
+        try:
+            socks = []
+            for i in range(1, n):
+                t = socket.socket()
+                socks.append(t)
+                t.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for t in socks:
+                t.close()
+    raise RuntimeError("no free ports")
+
+
+def fetch(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=CMD_TIMEOUT) as r:
+        return r.read()
+
+
 class _Tee:
     def __init__(self, log):
         self.log = log
@@ -132,15 +169,20 @@ class _Tee:
 BACKENDS = ["shadow", "hext"]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def pair(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"two-{request.param}")
-    g = Pair(request.param, config_dts(tmp))
+def boot_pair(backend, tmp, harts=None):
+    g = Pair(backend, config_dts(tmp), harts)
     try:
         g.wait_boot()
     except (pexpect.EOF, pexpect.TIMEOUT):
         g.close()
-        pytest.fail(f"two Linux guests did not boot on {request.param}:\n{g.output()[-4000:]}")
+        pytest.fail(f"two Linux guests did not boot on {backend}"
+                    f"{f' on {harts} harts' if harts else ''}:\n{g.output()[-4000:]}")
+    return g
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def pair(request, tmp_path_factory):
+    g = boot_pair(request.param, tmp_path_factory.mktemp(f"two-{request.param}"))
     yield g
     g.close()
 
@@ -178,3 +220,58 @@ def test_both_work_at_once(pair):
         pair.wait_line(name, f"{name}-job-done", timeout=120, since=mark)
     for name in Pair.NAMES:
         assert pair.run(name, "cut -c1-16 /tmp/sum") == "bb9f8df61474d25e"
+
+
+def test_they_ping_each_other(pair):
+    out = pair.run("alpha", f"ping -c 3 -W 5 {IPS['beta']}", timeout=60)
+    assert "3 packets transmitted, 3 packets received" in out, out
+    out = pair.run("beta", f"ping -c 3 -W 5 {IPS['alpha']}", timeout=60)
+    assert "3 packets transmitted, 3 packets received" in out, out
+
+
+def test_one_fetches_a_file_from_the_other(pair):
+    # 1 MiB of random bytes on beta's web server, fetched by alpha.
+    pair.run("beta", "dd if=/dev/urandom of=/www/blob.bin bs=64k count=16 2>/dev/null")
+    want = pair.run("beta", "md5sum /www/blob.bin").split()[0]
+    pair.run("alpha", f"wget -q -O /tmp/blob.bin http://{IPS['beta']}/blob.bin", timeout=120)
+    assert pair.run("alpha", "md5sum /tmp/blob.bin").split()[0] == want
+
+
+def test_the_host_reaches_each_guest(pair):
+    for i, name in enumerate(Pair.NAMES):
+        pair.run(name, f"echo served-by-{name} > /www/who.txt")
+        assert fetch(pair.hostfwd + i, "/who.txt").decode().strip() == f"served-by-{name}"
+    data = fetch(pair.hostfwd + 1, "/blob.bin")
+    assert hashlib.md5(data).hexdigest() == pair.run("beta", "md5sum /www/blob.bin").split()[0]
+
+
+def test_one_powers_off_the_other_keeps_working(pair):
+    # (Last in the module: alpha is gone after it.)
+    mark = len(pair.output())
+    pair.type_to("alpha")
+    pair.p.sendline("poweroff")
+    pair.wait_for(re.escape("umbra: guest alpha powered off (success)"), since=mark)
+    assert pair.run("beta", "echo still-here; nproc") == "still-here\n2"
+    assert pair.run("beta", "cat /mnt/owner") == "beta-was-here"
+    out = pair.run("beta", "ping -c 2 -W 5 10.0.2.2", timeout=60)
+    assert "2 packets received" in out, out
+    pair.type_to("beta")
+    pair.p.sendline("poweroff")
+    pair.p.expect(pexpect.EOF, timeout=CMD_TIMEOUT)
+    pair.p.close()
+    assert pair.p.exitstatus == 0, pair.output()[-3000:]
+    assert "umbra: guest beta powered off (success)" in pair.output()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_more_vcpus_than_harts(backend, tmp_path):
+    """Two 2-vCPU guests on 2 harts, time-sliced: both boot, see 2 CPUs,
+    and reach each other."""
+    g = boot_pair(backend, tmp_path, harts=2)
+    try:
+        for name in Pair.NAMES:
+            assert g.run(name, "nproc") == "2"
+        out = g.run("alpha", f"ping -c 2 -W 5 {IPS['beta']}", timeout=60)
+        assert "2 packets received" in out, out
+    finally:
+        g.close()
