@@ -43,8 +43,9 @@
  *   echo   after the checks, read the console (legacy SBI getchar) and
  *          echo each line typed as "got: <line>" until "quit": lets
  *          test_multi.py see which VM gets the input.
- *   fail   fail on purpose (one failing check: SRST with reason system
- *          failure), for the tests of a VM that fails beside others.
+ *   fail   fail on purpose, at once (one failing check, then SRST with
+ *          reason system failure), for the tests of a VM that fails beside
+ *          others.
  */
 #include <string.h>
 #include "../lib/guest.h"
@@ -236,6 +237,10 @@ int main(void)
 	dtb_end = boot_dtb + fdt_be32((const void *)(boot_dtb + 4));
 	const char *args = fdt_bootargs(boot_dtb);
 	int plant = has_word(args, "plant");
+	if (has_word(args, "fail")) {
+		check(0, "asked to fail (bootargs 'fail')");
+		test_end();
+	}
 
 	unsigned long marked = mark_pages();
 	check(marked > 0, "free RAM above the image to mark");
@@ -270,7 +275,5 @@ int main(void)
 
 	if (has_word(args, "echo"))
 		echo_lines();
-	if (has_word(args, "fail"))
-		check(0, "asked to fail (bootargs 'fail')");
 	test_end();
 }
