@@ -140,4 +140,42 @@ static inline unsigned fdt_compatible(unsigned long dtb, const char *compat,
 	}
 }
 
+/*
+ * The kernel command line: the "bootargs" property of /chosen (a string),
+ * or "" if there is none or the tree is not readable.
+ */
+static inline const char *fdt_bootargs(unsigned long dtb)
+{
+	const uint8_t *h = (const uint8_t *)dtb;
+	if (!dtb || fdt_be32(h) != 0xd00dfeed)
+		return "";
+	const uint8_t *p = h + fdt_be32(h + 8);
+	const char *strs = (const char *)h + fdt_be32(h + 12);
+	unsigned depth = 0, in_chosen = 0;
+
+	for (;;) {
+		uint32_t tok = fdt_be32(p);
+		p += 4;
+		if (tok == 1) {			/* FDT_BEGIN_NODE */
+			const char *name = (const char *)p;
+			depth++;
+			in_chosen = depth == 2 && !strcmp(name, "chosen");
+			p += (strlen(name) + 4) & ~3UL;
+		} else if (tok == 2) {		/* FDT_END_NODE */
+			depth--;
+			in_chosen = 0;
+		} else if (tok == 3) {		/* FDT_PROP */
+			uint32_t len = fdt_be32(p);
+			const char *val = (const char *)p + 8;
+			if (in_chosen && !strcmp(strs + fdt_be32(p + 4), "bootargs") &&
+			    len && val[len - 1] == 0)
+				return val;
+			p += 8 + ((len + 3) & ~3UL);
+		} else if (tok == 4) {		/* FDT_NOP */
+		} else {
+			return "";		/* FDT_END or garbage */
+		}
+	}
+}
+
 #endif /* GUEST_FDT_H */

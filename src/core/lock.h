@@ -4,10 +4,17 @@
  *
  * Umbra runs with interrupts off (sstatus.SIE = 0 whenever it is in
  * S-mode), so a lock never needs to mask them: a hart holding a lock cannot
- * be interrupted into code that wants it again.  The lock is one word taken
- * with an atomic swap that has acquire ordering (amoswap.w.aq) and given
- * back with a store that has release ordering (amoswap.w.rl / fence +
- * sw), so whatever one hart wrote under the lock is seen by the next.
+ * be interrupted into code that wants it again.
+ *
+ * It is a ticket lock, so harts get it in the order they asked: a hart
+ * draws a ticket (an atomic add on 'next', amoadd.w) and waits until
+ * 'serving' shows its number (a load with acquire ordering); unlocking
+ * serves the next ticket (a store with release ordering), so whatever one
+ * hart wrote under the lock is seen by the next.  A plain test-and-set lock
+ * is not fair: a hart that gives the lock back and takes it again at once
+ * (a guest printing, one console lock per character) can keep another hart
+ * out of it for as long as it likes, and with several VMs that hart is
+ * another guest's, which then does not run at all.
  *
  * Lock order (a hart holding one of these may take only locks further down
  * the list, never one above it; none is taken twice):
@@ -31,26 +38,33 @@
 #include <stdint.h>
 
 typedef struct {
-	uint32_t locked;
+	uint32_t next;       /* the ticket the next hart to ask draws */
+	uint32_t serving;    /* the ticket that holds the lock */
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT { 0, 0 }
 
 static inline void spin_lock(spinlock_t *l)
 {
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			;	/* spin on a plain load: no bus traffic */
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+		;	/* spin on a plain load: no bus traffic */
 }
 
+/* Take the lock if no one holds it or waits for it. */
 static inline bool spin_trylock(spinlock_t *l)
 {
-	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	uint32_t serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
+	uint32_t next = serving;
+	return __atomic_compare_exchange_n(&l->next, &next, serving + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	/* Only the holder writes 'serving'. */
+	__atomic_store_n(&l->serving, __atomic_load_n(&l->serving, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 }
 
 #endif

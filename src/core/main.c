@@ -206,6 +206,10 @@ static void __attribute__((noreturn)) fail(const char *what, int err)
 /*
  * Put each vCPU on a hart of its own, in config order, on the first free
  * hart its guest may use (there is no scheduler yet: a vCPU needs a hart).
+ * Hart indexes are not hart ids: index 0 is the boot hart, whichever hart
+ * the firmware booted on (hart.c), so a guest pinned to hart 0 may well be
+ * on index 1.  Returns how many harts must be started, boot hart included:
+ * up to the highest index used (a hart in between with no vCPU parks).
  */
 static int place_vcpus(void)
 {
@@ -228,7 +232,19 @@ static int place_vcpus(void)
 			hart_get(h)->vcpu = vm->vcpus[j];
 		}
 	}
-	return __builtin_popcountl(used);
+	return used ? 64 - __builtin_clzl(used) : 1;
+}
+
+/* Run the vCPU placed on this hart, or wait for its guest to start it;
+ * a hart with no vCPU has nothing to do. */
+static void __attribute__((noreturn)) run_placed_vcpu(struct hart *h)
+{
+	if (!h->vcpu)
+		for (;;)
+			__asm__ volatile("wfi");
+	if (__atomic_load_n(&h->vcpu->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
+		vcpu_run(h->vcpu);
+	vcpu_hart_idle(h->vcpu);
 }
 
 /* Create the VM of config guest 'i'. */
@@ -341,14 +357,15 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 			fail("creating the guests", err);
 	}
 	/* Each VM's vCPU 0 starts at once; the others wait for their guest to
-	 * start them (SBI HSM). */
+	 * start them (SBI HSM).  The boot hart runs the vCPU placed on it,
+	 * which need not be the first guest's. */
 	int nharts = place_vcpus();
 	if (nharts < 0)
 		fail("placing the vCPUs", nharts);
 	err = hart_start_secondaries(nharts);
 	if (err)
 		fail("starting the other harts", err);
-	vcpu_run(vms[0].vcpus[0]);
+	run_placed_vcpu(hart_this());
 }
 
 /* A hart other than the boot hart, started by hart_start_secondaries: run
@@ -358,7 +375,5 @@ void hart_secondary_main(unsigned long hartid, unsigned index)
 	struct hart *h = hart_init(index, hartid, hart_stack_top(index));
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 	csr_clear(sstatus, SSTATUS_SIE);
-	if (__atomic_load_n(&h->vcpu->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
-		vcpu_run(h->vcpu);
-	vcpu_hart_idle(h->vcpu);
+	run_placed_vcpu(h);
 }
