@@ -630,6 +630,71 @@ def net_figures(configs, runs):
     return out
 
 
+# ---- Several guests (--multi, or --only multi) -------------------------------------
+
+MULTI_CONFIGS = ["shadow", "hext"]
+MULTI_ZEROS = ('#!/bin/sh\necho "Content-Type: application/octet-stream"\necho\n'
+               f'dd if=/dev/zero bs=64k count={NET_BYTES >> 16} 2>/dev/null\n')
+
+
+def multi_once(config, harts):
+    """Two 2-vCPU Linux guests from one configuration (tests/test_two_linux.py's):
+    wall seconds from starting QEMU to both shells; then guest -> guest TCP
+    (alpha's wget of NET_BYTES from a CGI on beta's httpd, MB/s) and alpha's
+    ping of beta (average and max ms)."""
+    from test_two_linux import IPS, Pair, config_dts
+    backend, cpu, _ = CONFIGS[config]
+    with tempfile.TemporaryDirectory() as tmp:
+        import pathlib
+        t0 = time.monotonic()
+        g = Pair(backend, config_dts(pathlib.Path(tmp)), harts)
+        try:
+            g.wait_boot()
+            boot = time.monotonic() - t0
+            g.run("beta", "mkdir -p /www/cgi-bin && printf '"
+                  + MULTI_ZEROS.replace("\n", "\\n") + "' > /www/cgi-bin/zeros && "
+                  "chmod +x /www/cgi-bin/zeros")
+            out = g.run("alpha", f"ping -c {PINGS} -i 0.2 {IPS['beta']}", timeout=120)
+            m = re.search(r"round-trip min/avg/max = ([0-9.]+)/([0-9.]+)/([0-9.]+) ms", out)
+            if not m:
+                raise GuestError(f"bench: {config}: ping of beta failed:\n{out}")
+            t1 = time.monotonic()
+            out = g.run("alpha", f"wget -q -O /dev/null http://{IPS['beta']}/cgi-bin/zeros; "
+                        "echo @@W$?", timeout=TIMEOUT)
+            wall = time.monotonic() - t1
+            if "@@W0" not in out:
+                raise GuestError(f"bench: {config}: guest-to-guest wget failed:\n{out}")
+            return {"boot_s": boot, "mbps": NET_BYTES / wall / 1e6,
+                    "ping_avg_ms": float(m.group(2)), "ping_max_ms": float(m.group(3))}
+        finally:
+            g.close()
+
+
+def multi_figures(configs, runs):
+    configs = [c for c in MULTI_CONFIGS if c in configs]
+    if not configs:
+        return None
+    print()
+    print("Several guests: two 2-vCPU Linux guests from one configuration, on 4 harts (one per")
+    print("vCPU) and on 2 (time-sliced); median of "
+          f"{max(runs, 1)} run(s), wall time (host)")
+    print("  boot       QEMU start to both shells")
+    print(f"  TCP        alpha's wget of {NET_BYTES >> 20} MiB from beta's httpd, through "
+          "Umbra's switch")
+    print(f"  ping       alpha -> beta, {PINGS} pings (Umbra's switch; an idle guest sees a "
+          "frame at its next 10 ms poll)")
+    print(f"  {'config':10} {'harts':>5} {'boot s':>8} {'MB/s':>8} {'ping avg':>9} {'max ms':>8}")
+    out = {}
+    for c in configs:
+        for harts in (4, 2):
+            rows = [multi_once(c, harts) for _ in range(max(runs, 1))]
+            med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+            out[f"{c}/{harts}"] = med
+            print(f"  {c:10} {harts:>5} {med['boot_s']:8.1f} {med['mbps']:8.2f} "
+                  f"{med['ping_avg_ms']:9.2f} {med['ping_max_ms']:8.2f}", flush=True)
+    return out
+
+
 def machine():
     cpu = "?"
     with open("/proc/cpuinfo") as f:
@@ -701,10 +766,13 @@ def chart(linux, mach, path):
 def main():
     global UMBRA
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["micro", "linux", "scaling", "net"],
+    p.add_argument("--only", choices=["micro", "linux", "scaling", "net", "multi"],
                    help="run only this part")
     p.add_argument("--net", action="store_true",
                    help="also the networking table (TCP throughput, ping; QEMU user networking)")
+    p.add_argument("--multi", action="store_true",
+                   help="also the several-guests table (two Linux guests: boot, guest-to-guest "
+                   "TCP and ping; shadow, hext)")
     p.add_argument("--scaling", action="store_true",
                    help="also the SMP scaling table (1, 2, 4 vCPUs; native, shadow, hext)")
     p.add_argument("--runs", type=int, default=3, help="Linux boots per configuration "
@@ -740,6 +808,8 @@ def main():
         results["scaling"] = scaling_figures(configs, args.runs)
     if args.only == "net" or (args.net and args.only is None):
         results["net"] = net_figures(configs, args.runs)
+    if args.only == "multi" or (args.multi and args.only is None):
+        results["multi"] = multi_figures(configs, args.runs)
 
     os.makedirs(OUT, exist_ok=True)
     results["seconds"] = round(time.monotonic() - start)
