@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Boot a guest on QEMU virt, natively or under Umbra.
 
-    run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
+    run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--harts N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
            [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
 
@@ -63,7 +63,7 @@ def check_file(path, what):
 
 def qemu_base(args, mem_bytes):
     cmd = ["qemu-system-riscv64", "-M", "virt", "-cpu", args.cpu,
-           "-smp", str(args.smp), "-m", f"{mem_bytes // MiB}M",
+           "-smp", str(args.harts), "-m", f"{mem_bytes // MiB}M",
            "-bios", "default", "-nographic",
            # Modern (version 2) virtio-mmio, natively and for Umbra's driver.
            "-global", "virtio-mmio.force-legacy=false"]
@@ -114,7 +114,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--guest", required=True)
     p.add_argument("--backend", default="auto", choices=["auto", "shadow", "hext", "native"])
-    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--smp", type=int, default=1, help="the guest's harts (vCPUs)")
+    p.add_argument("--harts", type=int, default=0,
+                   help="the machine's harts under Umbra (QEMU -smp; default --smp); "
+                        "fewer than --smp share them (native runs: always --smp)")
     p.add_argument("--mem", default="128M")
     p.add_argument("--append", default="")
     p.add_argument("--initrd", default="")
@@ -136,6 +139,10 @@ def main():
         check_file(args.disk, "disk image")
     if args.smp < 1:
         die("--smp must be at least 1")
+    if args.harts < 0:
+        die("--harts must be at least 1")
+    if args.backend == "native" or not args.harts:
+        args.harts = args.smp
     mem = parse_size(args.mem)
     if mem < 4 * MiB or mem % (2 * MiB):
         die(f"--mem {args.mem}: must be a multiple of 2 MiB, at least 4 MiB")

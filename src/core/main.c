@@ -14,6 +14,7 @@
 #include "vcpu.h"
 #include "host.h"
 #include "hext.h"
+#include "sched.h"
 
 #define UMBRA_VERSION "0.1"
 
@@ -113,10 +114,9 @@ static int parse_cmdline(const char *line, struct vm_config *cfg, const char **b
 		pr_err("no guest image given (guest=ADDR,SIZE)\n");
 		return ERR_INVAL;
 	}
-	/* Each vCPU runs on a hart of its own (there is no scheduler yet). */
-	if (cfg->nvcpus < 1 || cfg->nvcpus > platform.nharts || cfg->nvcpus > VM_MAX_VCPUS) {
-		pr_err("smp=%u: each vCPU needs a hart of its own, and the machine has %u (at most %u vCPUs)\n",
-		       cfg->nvcpus, platform.nharts, VM_MAX_VCPUS);
+	/* More vCPUs than harts share them (core/sched.c). */
+	if (cfg->nvcpus < 1 || cfg->nvcpus > VM_MAX_VCPUS) {
+		pr_err("smp=%u: a VM has 1 to %u vCPUs\n", cfg->nvcpus, VM_MAX_VCPUS);
 		return ERR_NOTSUPP;
 	}
 	return 0;
@@ -280,22 +280,18 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 	pr_info("guest: %lu MiB RAM, %u vCPU%s, entry 0x%lx, %s\n",
 		vm0.mem_size >> 20, vm0.nvcpus, vm0.nvcpus > 1 ? "s" : "", vm0.entry_gpa,
 		cfg.bootargs);
-	/* vCPU i runs on hart i; the other harts wait for the guest to start
-	 * their vCPUs (SBI HSM). */
-	for (unsigned i = 0; i < vm0.nvcpus; i++)
-		vm0.vcpus[i]->hart = hart_get(i);
-	err = hart_start_secondaries(vm0.nvcpus);
-	if (err)
-		fail("starting the other harts", err);
-	vcpu_run(vm0.vcpus[0]);
+	/* vm_create placed the vCPUs on the harts (sched_add); each hart's
+	 * scheduler runs them, vCPU 0 first, the others once the guest starts
+	 * them (SBI HSM). */
+	sched_start();
 }
 
 /* A hart other than the boot hart, started by hart_start_secondaries:
- * wait for its vCPU to be started. */
+ * run the vCPUs placed on it. */
 void hart_secondary_main(unsigned long hartid, unsigned index)
 {
 	hart_init(index, hartid, hart_stack_top(index));
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 	csr_clear(sstatus, SSTATUS_SIE);
-	vcpu_hart_idle(vm0.vcpus[index]);
+	sched_hart_main();
 }

@@ -18,6 +18,8 @@
 #define GUEST_RAM_BASE    0x80000000UL
 #define GUEST_KERNEL_GPA  0x80200000UL
 #define VM_MAX_VCPUS      8
+/* VMs at once (each has its own VMID and host ASIDs: see the backends). */
+#define VM_MAX            8
 
 struct vcpu;
 struct vcpu_backend;
@@ -30,6 +32,8 @@ struct vm_config {
 	const struct vcpu_backend *backend;   /* how its vCPUs run */
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
+	uint64_t hart_mask;                /* the harts its vCPUs may run on (bit i:
+					      hart index i; 0: any; core/sched.c) */
 	const char *bootargs;              /* the guest's chosen/bootargs */
 };
 
@@ -51,6 +55,7 @@ struct vm {
 	unsigned ndevs;
 	struct board *board;          /* the devices' state (vdev/board.c) */
 	int exit_reason;              /* -1 while running, else the SRST reason */
+	uint32_t ended;               /* its end is under way (vm_exit; atomic) */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
@@ -85,10 +90,15 @@ static inline void *vm_guest_ram(struct vm *vm, uint64_t gpa, uint64_t len)
 
 /*
  * The guest powered off with an SBI SRST reason (or Umbra could not start
- * it: vm == NULL).  Prints the exit table and ends the machine; a failure
- * becomes a non-zero exit status of QEMU.
+ * it: vm == NULL).  Prints its exit table and stops all its vCPUs (the
+ * calling one, a vCPU's thread, never returns); when it was the last VM,
+ * ends the machine: a failure of any VM becomes a non-zero exit status of
+ * QEMU.
  */
 void vm_exit(struct vm *vm, int reason) __attribute__((noreturn));
+/* SRST reboot: with one VM the machine restarts (Umbra reloads the guest);
+ * with several, only this VM would, which Umbra does not do yet: it stops. */
+void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason) __attribute__((noreturn));
 
 /* Build the guest's device tree at the top of its RAM (guest_fdt.c). */
 int vm_build_fdt(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa);
