@@ -7,7 +7,9 @@
  * Both harts wait for the same start time, then count loop iterations
  * until the same end time (the time CSR is the same clock on every hart,
  * virtual or not), so each count measures how much of that second the
- * hart really ran.
+ * hart really ran.  Each hart also keeps its own value in f31 and its own
+ * rounding mode in fcsr across the run: under Umbra they survive only if
+ * the scheduler moves the FP state with the vCPU ("fp ok" or "fp LOST").
  */
 #include "guest.h"
 
@@ -15,11 +17,26 @@
 #define TIMEBASE_HZ 10000000UL /* QEMU virt's time CSR */
 
 static volatile unsigned long start_at, end_at;
-static volatile unsigned long count1, done1;
+static volatile unsigned long count1, done1, fp_ok1;
 
 static inline unsigned long now(void)
 {
 	return csr_read(CSR_TIME);
+}
+
+/* Put 'pattern' in f31 and 'frm' in fcsr.frm (FS on first). */
+static void fp_set(unsigned long pattern, unsigned long frm)
+{
+	csr_set(CSR_SSTATUS, SSTATUS_FS_INITIAL);
+	asm volatile("fmv.d.x f31, %0; fsrm %1" :: "r"(pattern), "r"(frm));
+}
+
+/* Are they still there? */
+static int fp_check(unsigned long pattern, unsigned long frm)
+{
+	unsigned long got, rm;
+	asm volatile("fmv.x.d %0, f31; frrm %1" : "=r"(got), "=r"(rm));
+	return got == pattern && rm == frm;
 }
 
 /* Count iterations from start_at to end_at (the time read every 256). */
@@ -41,7 +58,9 @@ static unsigned long spin(void)
 static void second(unsigned long hartid, unsigned long opaque)
 {
 	(void)hartid, (void)opaque;
+	fp_set(0x1111222233334444UL, 1);
 	count1 = spin();
+	fp_ok1 = fp_check(0x1111222233334444UL, 1);
 	__atomic_store_n(&done1, 1, __ATOMIC_RELEASE);
 }
 
@@ -55,9 +74,12 @@ int main(void)
 		cprintf("sched_fair: hart_start failed: %ld\n", r.error);
 		sbi_shutdown(1);
 	}
+	fp_set(0x5555666677778888UL, 2);
 	unsigned long count0 = spin();
+	int fp_ok0 = fp_check(0x5555666677778888UL, 2);
 	while (!__atomic_load_n(&done1, __ATOMIC_ACQUIRE))
 		;
 	cprintf("sched_fair: counts %lu %lu\n", count0, count1);
+	cprintf("sched_fair: fp %s\n", fp_ok0 && fp_ok1 ? "ok" : "LOST");
 	sbi_shutdown(0);
 }

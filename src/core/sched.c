@@ -122,8 +122,9 @@ static struct vcpu *pick(struct hart *h)
 
 /*
  * When 'v', about to run, must let the hart go: at the end of its slice if
- * another vCPU can run, else when the first of those waiting is due (~0:
- * never; always so for a vCPU alone on its hart).  vcpu_poll_timer arms
+ * another vCPU can run (one whose wake deadline has passed too: it is due,
+ * and takes its turn like any other), else when the first of those waiting
+ * is due (~0: never; always so for a vCPU alone on its hart).  vcpu_poll_timer arms
  * the real timer for this too.
  */
 static void set_preempt(struct hart *h, struct vcpu *v)
@@ -134,7 +135,7 @@ static void set_preempt(struct hart *h, struct vcpu *v)
 		struct vcpu *u = h->placed[i];
 		if (u == v || u->sched.exited)
 			continue;
-		if (!u->sched.waiting || u->sched.recheck || kicked(u))
+		if (runnable(u, now))	/* it takes turns with v */
 			at = MIN(at, now + slice_ticks());
 		else
 			at = MIN(at, u->sched.wake_at);
@@ -155,6 +156,8 @@ static void run(struct hart *h, struct vcpu *v)
 		h->loaded = v;
 	}
 	h->vcpu = v;
+	if (v->sched.started)
+		v->stats.switched_in++;
 	v->sched.started = true;
 	sched_switch(&h->sched_ctx, &v->sched.ctx);
 	h->vcpu = NULL;
@@ -248,8 +251,10 @@ void sched_preempt_check(struct vcpu *v)
 		struct vcpu *u = h->placed[i];
 		go = u != v && !u->sched.exited && kicked(u);
 	}
-	if (go)
+	if (go) {
+		v->stats.preempted++;
 		to_scheduler(v);
+	}
 }
 
 void sched_exit(struct vcpu *v)

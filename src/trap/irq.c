@@ -149,10 +149,21 @@ void vcpu_wait_for_interrupt(struct vcpu *v)
 	vdev_board_poll(v->vm);
 	while (!(vcpu_sip(v) & vcpu_sie(v))) {
 		uint64_t poll = time_now() + platform.timebase_hz / INPUT_POLL_HZ;
-		/* Alone on its hart, a hardware-timed guest's timer wakes the wfi
-		 * itself; sharing it, its vstimecmp leaves the hart with it. */
-		uint64_t deadline = !hw_vstimer(v) ? v->timer_deadline
-				  : sched_alone(v) ? ~0UL : v->vm->backend->hw_timer_get(v);
+		uint64_t deadline = v->timer_deadline;
+		if (!sched_alone(v)) {
+			/* Sharing the hart: a hardware-timed guest's vstimecmp
+			 * leaves the hart with it, so the scheduler must wake it
+			 * then; a deadline that has passed (its STIP is pending,
+			 * but the guest does not enable it) wakes nothing, and
+			 * waking for it again and again would take the hart from
+			 * the others. */
+			if (hw_vstimer(v))
+				deadline = v->vm->backend->hw_timer_get(v);
+			if (deadline <= time_now())
+				deadline = ~0UL;
+		} else if (hw_vstimer(v)) {
+			deadline = ~0UL;	/* (the guest's timer wakes the wfi itself) */
+		}
 		v->stats.wfi_sleeps++;
 		sched_wait(v, MIN(deadline, poll));
 		/* (A real IPI that woke it is a request from another hart.) */

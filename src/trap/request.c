@@ -27,6 +27,12 @@
 #include "hart.h"
 #include "fw.h"
 #include "vm.h"
+#include "platform.h"
+
+/* How often a vCPU waiting for a fence looks again, when it shares its
+ * hart (alone, it spins): often enough that the wait is short, seldom
+ * enough that the vCPUs it lets run get real work done meanwhile. */
+#define FENCE_POLL_HZ 10000
 
 void vcpu_post(struct vcpu *v, uint32_t req)
 {
@@ -122,9 +128,11 @@ void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t s
 		while (ticket[i] && __atomic_load_n(&t->fence.done, __ATOMIC_ACQUIRE) < ticket[i] &&
 		       vcpu_live(t)) {
 			vcpu_process_requests(self);
-			/* Sharing the hart: let the others run (t may be one). */
+			/* Sharing the hart: let the others run (t may be one,
+			 * and does its part first thing when it runs), and look
+			 * again soon. */
 			if (!sched_alone(self))
-				sched_wait(self, 0);
+				sched_wait(self, csr_read(time) + platform.timebase_hz / FENCE_POLL_HZ);
 		}
 	}
 }

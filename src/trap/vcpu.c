@@ -237,6 +237,8 @@ void vcpu_print_stats(struct vm *vm)
 		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
 		console_printf("umbra: exits of vCPU %u: %lu (traps injected into the guest: %lu, wfi sleeps: %lu)\n",
 			       i, s->exits, s->injected, s->wfi_sleeps);
+		stats_row("sched", "switched in again", s->switched_in);
+		stats_row("sched", "preempted", s->preempted);
 		stats_row("patch", "sites run", s->patched);
 		stats_row("patch", "... of them in a run, no exit", s->chained);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->exception); c++)

@@ -91,6 +91,8 @@ struct vcpu_stats {
 	uint64_t injected_exception[CAUSE_EXCEPTION_COUNT];
 	uint64_t injected_interrupt[16];
 	uint64_t wfi_sleeps;
+	uint64_t switched_in;                /* the scheduler gave it the hart again */
+	uint64_t preempted;                  /* ... after it took it away (core/sched.c) */
 	uint64_t patched;                    /* patched sites emulated */
 	uint64_t chained;                    /* ... in the exit of the one before */
 };
