@@ -96,9 +96,10 @@ static inline void *vm_guest_ram(struct vm *vm, uint64_t gpa, uint64_t len)
  * QEMU.
  */
 void vm_exit(struct vm *vm, int reason) __attribute__((noreturn));
-/* SRST reboot: with one VM the machine restarts (Umbra reloads the guest);
- * with several, only this VM would, which Umbra does not do yet: it stops. */
-void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason) __attribute__((noreturn));
+/* SRST reboot: with one VM the machine restarts (Umbra reloads the guest;
+ * returns only if the firmware failed to); with several, only this VM
+ * would, which Umbra does not do yet: it stops (vm_exit). */
+void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason);
 
 /* Build the guest's device tree at the top of its RAM (guest_fdt.c). */
 int vm_build_fdt(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa);

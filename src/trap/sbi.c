@@ -216,6 +216,8 @@ static enum trap_outcome sbi_srst(struct vcpu *v, struct sbi_call *c)
 		vm_exit(v->vm, (int)reason);
 	/* A reboot: see vm_reboot (with one VM the machine restarts). */
 	vm_reboot(v->vm, type, reason);
+	c->error = SBI_ERR_FAILED;	/* (the firmware did not reset) */
+	return TRAP_NEXT;
 }
 
 /* ---- DBCN: debug console ---------------------------------------------------------- */
