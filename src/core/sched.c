@@ -28,6 +28,7 @@
 #include "mm.h"
 #include "platform.h"
 #include "fw.h"
+#include <string.h>
 
 /* Each vCPU's own Umbra stack: its exits run on it. */
 #define VCPU_STACK_SIZE HART_STACK_SIZE
@@ -67,17 +68,38 @@ int sched_add(struct vcpu *v, uint64_t hart_mask)
 	if (!stack)
 		return ERR_NOMEM;
 	v->sched.stack_top = (uint64_t)stack + VCPU_STACK_SIZE;
+	if (sched_host_has_v()) {
+		/* vlenb can be read only with sstatus.VS on. */
+		uint64_t st = csr_read(sstatus), vlenb;
+		csr_set(sstatus, SSTATUS_VS);
+		__asm__ volatile("csrr %0, 0xc22" : "=r"(vlenb));	/* vlenb */
+		csr_write(sstatus, st);
+		v->sched.vregs = mm_alloc_contig(ALIGN_UP(32 * vlenb, PAGE_SIZE), PAGE_SIZE);
+		if (!v->sched.vregs)
+			return ERR_NOMEM;
+	}
 	/* The first switch into it "returns" to sched_thread_entry. */
 	v->sched.ctx.ra = (uint64_t)sched_thread_entry;
 	v->sched.ctx.sp = v->sched.stack_top;
 	v->sched.ctx.s[0] = (uint64_t)v;
 	/* What the firmware left in the hart is what a new vCPU starts with. */
-	v->sched.real_sstatus = boot_csrs.sstatus & (SSTATUS_FS | SSTATUS_UXL);
+	v->sched.real_sstatus = boot_csrs.sstatus & (SSTATUS_FS | SSTATUS_VS | SSTATUS_UXL);
 	v->sched.real_scounteren = boot_csrs.scounteren;
 	v->hart = best;
 	best->placed[best->nplaced++] = v;
 	best->nlive++;
 	return 0;
+}
+
+/* V is one of riscv,isa's single letters ("rv64imafdcv_zicsr..."). */
+bool sched_host_has_v(void)
+{
+	const char *isa = platform.isa + (strncmp(platform.isa, "rv64", 4) ? 0 : 4);
+
+	for (; *isa && *isa != '_'; isa++)
+		if (*isa == 'v')
+			return true;
+	return false;
 }
 
 bool sched_alone(const struct vcpu *v)

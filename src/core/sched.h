@@ -48,9 +48,11 @@ struct sched_vcpu {
 	bool exited;                /* left its hart for good (sched_exit) */
 	uint64_t wake_at;           /* ... until this time (~0: only a kick) */
 	uint32_t kicked;            /* another hart or vCPU posted to it (atomic) */
-	uint64_t real_sstatus;      /* FS and UXL of the real sstatus ... */
+	uint64_t real_sstatus;      /* FS, VS and UXL of the real sstatus ... */
 	uint64_t real_scounteren;   /* ... and scounteren, while it is off the hart */
 	struct sched_fp fp;
+	uint8_t *vregs;             /* a host with V: the vector registers */
+	uint64_t vcsrs[4];          /* ... and vstart, vl, vtype, vcsr */
 };
 
 /* The vCPUs of all VMs together (the pool in vcpu.c): more than the harts,
@@ -92,5 +94,11 @@ void sched_switch(struct sched_context *from, struct sched_context *to);
  * (the caller turns sstatus.FS on first). */
 void sched_fp_save(struct sched_fp *fp);
 void sched_fp_restore(const struct sched_fp *fp);
+/* sched_switch.S: the vector registers (32 x vlenb bytes) and vstart, vl,
+ * vtype, vcsr (sstatus.VS on first; only on a host with V). */
+void sched_v_save(uint8_t *regs, uint64_t csrs[4]);
+void sched_v_restore(const uint8_t *regs, const uint64_t csrs[4]);
+/* Does the host have V (then a switch moves the vector state too)? */
+bool sched_host_has_v(void);
 
 #endif

@@ -138,3 +138,61 @@ sched_fp_restore:
 	fscsr	t0
 	ret
 	.option pop
+
+/*
+ * The guest's vector registers (a host with V: Umbra saves them only to
+ * switch vCPUs, so only these two functions are assembled with V;
+ * sstatus.VS must be on while they run).  sched_v_save(regs, csrs): the 32
+ * registers, vlenb bytes each, to 'regs', and vstart, vl, vtype, vcsr to
+ * csrs[0..3]; sched_v_restore(regs, csrs) the other way.  Whole-register
+ * loads and stores (vl8r.v, vs8r.v) move all of a register whatever vl and
+ * vtype say; the vsetvli before them only makes sure vtype is legal, and
+ * the saved vl and vtype come back together with vsetvl.
+ */
+	.option push
+	.option arch, +v
+	.globl sched_v_save
+sched_v_save:
+	csrr	t0, vstart
+	sd	t0, 0(a1)
+	csrr	t0, vl
+	sd	t0, 8(a1)
+	csrr	t0, vtype
+	sd	t0, 16(a1)
+	csrr	t0, vcsr
+	sd	t0, 24(a1)
+	csrw	vstart, zero
+	vsetvli	t0, zero, e8, m8, ta, ma
+	csrr	t1, vlenb
+	slli	t1, t1, 3		/* eight registers */
+	vs8r.v	v0, (a0)
+	add	a0, a0, t1
+	vs8r.v	v8, (a0)
+	add	a0, a0, t1
+	vs8r.v	v16, (a0)
+	add	a0, a0, t1
+	vs8r.v	v24, (a0)
+	ret
+
+	.globl sched_v_restore
+sched_v_restore:
+	csrw	vstart, zero
+	vsetvli	t0, zero, e8, m8, ta, ma
+	csrr	t1, vlenb
+	slli	t1, t1, 3
+	vl8r.v	v0, (a0)
+	add	a0, a0, t1
+	vl8r.v	v8, (a0)
+	add	a0, a0, t1
+	vl8r.v	v16, (a0)
+	add	a0, a0, t1
+	vl8r.v	v24, (a0)
+	ld	t0, 8(a1)
+	ld	t1, 16(a1)
+	vsetvl	zero, t0, t1
+	ld	t0, 24(a1)
+	csrw	vcsr, t0
+	ld	t0, 0(a1)
+	csrw	vstart, t0
+	ret
+	.option pop

@@ -138,20 +138,25 @@ void vcpu_load_context(struct vcpu *v)
  * FP registers and fcsr (the guest uses the real ones), sstatus.FS (the FP
  * unit's state: shadow keeps the guest's FS there; hext the HS-level one,
  * which gates the guest's FP together with vsstatus.FS), sstatus.UXL and
- * scounteren (shadow: as vcsr_mode_changed set them for the guest's mode).
- * The FP registers move whatever FS says: a guest that turns FS on must
- * find its own registers, not another vCPU's (maybe another VM's).  FS is
- * turned on while they move (the instructions trap with FS = Off).
+ * scounteren (shadow: as vcsr_mode_changed set them for the guest's mode);
+ * on a host with V, the vector registers and CSRs and sstatus.VS likewise.
+ * The registers move whatever FS and VS say: a guest that turns FS on must
+ * find its own registers, not another vCPU's (maybe another VM's).  FS and
+ * VS are turned on while they move (the instructions trap when Off).
  */
 void vcpu_put(struct vcpu *v)
 {
 	const struct vcpu_backend *be = v->vm->backend;
 	uint64_t st = csr_read(sstatus);
 
-	v->sched.real_sstatus = st & (SSTATUS_FS | SSTATUS_UXL);
+	v->sched.real_sstatus = st & (SSTATUS_FS | SSTATUS_VS | SSTATUS_UXL);
 	v->sched.real_scounteren = csr_read(scounteren);
 	csr_set(sstatus, SSTATUS_FS_DIRTY);
 	sched_fp_save(&v->sched.fp);
+	if (v->sched.vregs) {
+		csr_set(sstatus, SSTATUS_VS);
+		sched_v_save(v->sched.vregs, v->sched.vcsrs);
+	}
 	if (be->vcpu_put)
 		be->vcpu_put(v);
 }
@@ -162,7 +167,12 @@ void vcpu_load(struct vcpu *v, struct vcpu *prev)
 
 	csr_set(sstatus, SSTATUS_FS_DIRTY);
 	sched_fp_restore(&v->sched.fp);
-	csr_write(sstatus, (csr_read(sstatus) & ~(SSTATUS_FS | SSTATUS_UXL)) | v->sched.real_sstatus);
+	if (v->sched.vregs) {
+		csr_set(sstatus, SSTATUS_VS);
+		sched_v_restore(v->sched.vregs, v->sched.vcsrs);
+	}
+	csr_write(sstatus, (csr_read(sstatus) & ~(SSTATUS_FS | SSTATUS_VS | SSTATUS_UXL)) |
+			   v->sched.real_sstatus);
 	csr_write(scounteren, v->sched.real_scounteren);
 	/* Another VM ran here: its translations in the TLB may carry the same
 	 * tags as this one's (shadow: the Bare view's ASID 0 of every VM;
