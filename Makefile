@@ -102,10 +102,12 @@ GUEST_NEEDS = linux-images
 endif
 BACKEND ?= auto
 SMP     ?= 1
+# The machine's harts under Umbra (empty: as many as SMP); fewer share them.
+HARTS   ?=
 MEM     ?= 128M
 CPU     ?= rv64,h=false
 PATCH   ?= 1
-RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) --mem $(MEM) \
+RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) $(if $(HARTS),--harts $(HARTS)) --mem $(MEM) \
 	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
 	$(if $(DISK),--disk "$(DISK)") $(if $(HARTS),--harts $(HARTS)) \
@@ -118,7 +120,7 @@ help:
 	@echo "make deps    install the Debian packages Umbra needs (root or sudo)"
 	@echo "make         build Umbra ($(BUILD)/umbra.bin) and the test guests"
 	@echo "make run     boot a guest: GUEST=linux|<guest name>|file BACKEND=auto|shadow|hext|native"
-	@echo "             SMP=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
+	@echo "             SMP=n HARTS=n MEM=size APPEND=\"bootargs\" INITRD=file DISK=file CPU=qemu-cpu"
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
 	@echo "             CONFIG=configs/x.dts: several guests (README: Configurations) HARTS=n"
 	@echo "             NET=1 (a network card, QEMU user networking) HOSTFWD=port (-> guest :80)"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Boot a guest on QEMU virt, natively or under Umbra.
 
-    run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--mem SIZE]
+    run.py --guest G [--backend auto|shadow|hext|native] [--smp N] [--harts N] [--mem SIZE]
            [--append ARGS] [--initrd FILE] [--disk FILE] [--cpu CPU]
            [--icount] [--gdb [--symbols UMBRA_ELF]] [--patch 0|1] [--umbra BIN]
            [--net [--hostfwd PORT] [--mac MAC]]
@@ -248,9 +248,10 @@ def main():
     p.add_argument("--guest", help="a guest image (a one-guest configuration)")
     p.add_argument("--config", default="", help="a configuration (.dtb) listing the guests")
     p.add_argument("--harts", type=int, default=0,
-                   help="the machine's harts (QEMU -smp; default: one per vCPU)")
+                   help="the machine's harts under Umbra (QEMU -smp; default: one per vCPU, "
+                   "at most 8); fewer than the vCPUs share them (native runs: --smp)")
     p.add_argument("--backend", default="auto", choices=["auto", "shadow", "hext", "native"])
-    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--smp", type=int, default=1, help="the guest's harts (vCPUs)")
     p.add_argument("--mem", default="128M")
     p.add_argument("--append", default="")
     p.add_argument("--initrd", default="")
@@ -287,6 +288,10 @@ def main():
         check_file(args.disk, "disk image")
     if args.smp < 1:
         die("--smp must be at least 1")
+    if args.harts < 0:
+        die("--harts must be at least 1")
+    if args.backend == "native":
+        args.harts = args.smp
     mem = parse_size(args.mem)
     if mem < 4 * MiB or mem % (2 * MiB):
         die(f"--mem {args.mem}: must be a multiple of 2 MiB, at least 4 MiB")

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(IMAGE),
 class Guest:
     """A Linux guest on its serial console."""
 
-    def __init__(self, backend, disk, smp=1):
+    def __init__(self, backend, disk, smp=1, harts=None):
         # Natively and on the trap-and-emulate backend: a core without H;
         # the H-extension backend runs on a core with it.  shadow-nopatch is
         # trap-and-emulate with PATCH=0: every privileged instruction traps.
@@ -36,6 +36,7 @@ class Guest:
         cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
                "--initrd", INITRD, "--disk", disk, "--backend", backend, "--cpu", cpu,
                "--patch", patch, "--smp", str(smp),
+               *(("--harts", str(harts)) if harts else ()),
                "--mem", "256M", "--append", "console=ttyS0",
                "--umbra", os.path.join(BUILD, "umbra.bin")]
         self.backend = backend

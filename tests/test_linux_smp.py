@@ -1,5 +1,6 @@
 """Linux 6.1 on several harts: natively on QEMU, and under Umbra on both
-backends (shadow paging; the H extension) with as many vCPUs.
+backends (shadow paging; the H extension) with as many vCPUs, and with
+twice as many vCPUs as harts (4 on 2: Umbra's scheduler shares them).
 
 One guest boots per (backend, number of harts) and the tests below run in it
 in turn (a module-scoped fixture; pytest groups the tests by it):
@@ -35,16 +36,18 @@ TLBSTRESS_SECONDS = 5
 
 
 def params():
-    return [pytest.param((backend, smp), id=f"{backend}-smp{smp}")
-            for backend in ("native", "shadow", "hext") for smp in (2, 4)]
+    return [pytest.param((backend, smp, None), id=f"{backend}-smp{smp}")
+            for backend in ("native", "shadow", "hext") for smp in (2, 4)] + \
+        [pytest.param((backend, 4, 2), id=f"{backend}-smp4-harts2")
+         for backend in ("shadow", "hext")]
 
 
 @pytest.fixture(scope="module", params=params())
 def smp_guest(request, tmp_path_factory):
-    backend, smp = request.param
-    disk = tmp_path_factory.mktemp(f"{backend}-smp{smp}") / "disk.img"
+    backend, smp, harts = request.param
+    disk = tmp_path_factory.mktemp(f"{backend}-smp{smp}-harts{harts}") / "disk.img"
     shutil.copy(DISK, disk)
-    g = Guest(backend, str(disk), smp=smp)
+    g = Guest(backend, str(disk), smp=smp, harts=harts)
     g.smp = smp
     g.booted = time.monotonic()
     try:
@@ -54,7 +57,7 @@ def smp_guest(request, tmp_path_factory):
         booted = False
     if not booted:
         g.kill()
-        pytest.fail(f"{backend} with {smp} harts did not boot to the shell; it printed:\n"
+        pytest.fail(f"{backend} with {smp} vCPUs ({harts or smp} harts) did not boot to the shell; it printed:\n"
                     + g.output()[-3000:].replace("\r", ""), pytrace=False)
     g.boot_seconds = time.monotonic() - g.booted
     # Kernel messages (CPU1: off, ...) only in dmesg, not in the middle of

@@ -17,13 +17,9 @@ be what the same guest prints when it runs natively alone:
   last one, with a non-zero status if any failed;
 - console input focus: Ctrl-] 2 gives the input to the second VM.
 
-Until the scheduler branch lands, the first VM to power off ends the whole
-machine (QEMU exits) and cuts the others short.  The tests of that behaviour
-are marked xfail (SCHEDULER); the other tests check every VM that got to
-its verdict, check that what a VM cut short printed until then is the start
-of what it prints natively, and then call the run an expected failure
-(xfail_cut_short()) rather than a mismatch.  After the merge: drop the
-marks, and set POWEROFF_ENDS_ALONE, which makes a VM cut short a failure.
+A VM that never reaches its verdict is a failure; its output so far is
+still checked against the start of its native output first, so the report
+says where it stopped.
 """
 import os
 import re
@@ -40,8 +36,6 @@ NATIVE_CPU = "rv64,h=false"
 # (backend, QEMU -cpu): trap-and-emulate on a core without H; the H backend.
 BACKENDS = [("shadow", "rv64,h=false"), ("hext", "rv64")]
 BACKEND_IDS = [b for b, _ in BACKENDS]
-SCHEDULER = "needs the scheduler branch: a VM powers off alone"
-POWEROFF_ENDS_ALONE = False
 # Each VM gets the RAM a guest gets natively (run.py's default -m), so that
 # what a guest prints of its RAM (isolation: how much it scanned) matches.
 MEM_MIB = 128
@@ -128,13 +122,10 @@ def cut_short(run, name):
     return None
 
 
-def xfail_cut_short(cut):
-    """After every VM that finished was checked: the ones cut short."""
+def fail_cut_short(cut):
+    """After every VM that finished was checked: the ones cut short fail."""
     if cut:
-        why = ", ".join(f"{v} cut short when {by} powered off" for v, by in cut)
-        if POWEROFF_ENDS_ALONE:
-            pytest.fail(why)
-        pytest.xfail(SCHEDULER + ": " + why)
+        pytest.fail(", ".join(f"{v} cut short when {by} powered off" for v, by in cut))
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +235,7 @@ def test_pair_matches_native(tmp_path, pair, backend, cpu, native_runs):
     for v in vms:
         check_matches_native(run, v["name"], v["guest"], backend, native_runs, cut, where)
     assert len(cut) < len(vms), f"{where}: no VM finished:\n" + run.output[-4000:]
-    xfail_cut_short(cut)
+    fail_cut_short(cut)
     assert sorted(run.powered_off()) == sorted((v["name"], "success") for v in vms)
     assert run.returncode == 0, f"{where}: exit status {run.returncode}"
 
@@ -263,7 +254,7 @@ def test_pinned_crosswise(tmp_path, backend, cpu, native_runs):
     cut = []
     for v in vms:
         check_matches_native(run, v["name"], v["guest"], backend, native_runs, cut, where)
-    xfail_cut_short(cut)
+    fail_cut_short(cut)
     assert run.returncode == 0
 
 
@@ -296,7 +287,7 @@ def test_isolation_two_vms(tmp_path, backend, cpu, native_runs):
         check_matches_native(run, v["name"], "isolation", backend, native_runs, cut, where,
                              mem=ISO_MIB)
     assert scanned, f"{where}: no VM got to its scan:\n" + run.output[-4000:]
-    xfail_cut_short(cut)
+    fail_cut_short(cut)
     assert run.returncode == 0
 
 
@@ -332,7 +323,7 @@ def test_isolation_plant_beside_another_vm(tmp_path, backend, cpu):
         else:
             assert run.vm(v["name"]).verdict() == "PASS", f"{where}:\n" + run.output[-6000:]
     assert scanned, f"{where}: no VM got to its scan:\n" + run.output[-4000:]
-    xfail_cut_short(cut)
+    fail_cut_short(cut)
 
 
 # ---- 3. A hostile neighbour ---------------------------------------------------------------
@@ -389,13 +380,12 @@ def test_hostile_neighbour(tmp_path, pair, backend, cpu, native_runs):
 
     # B: exactly what it sees natively alone.
     check_matches_native(run, b, victim, backend, native_runs, cut, where)
-    xfail_cut_short(cut)
+    fail_cut_short(cut)
     assert run.returncode == (1 if stopped else 0), f"{where}: exit status {run.returncode}"
 
 
 # ---- 4. Poweroff: a VM ends alone (the scheduler branch) -----------------------------------
 
-@pytest.mark.xfail(reason=SCHEDULER, strict=False)
 @pytest.mark.parametrize("backend,cpu", BACKENDS, ids=BACKEND_IDS)
 def test_poweroff_ends_one_vm(tmp_path, backend, cpu, native_runs):
     """hello powers off at once; timer, beside it, still runs to its verdict,
@@ -419,7 +409,6 @@ FAILING = [("failing", "isolation", "fail", "TEST isolation: FAIL"),
            ("hostile-window", "hostile_window", None, "in the top 1 GiB that Umbra reserves")]
 
 
-@pytest.mark.xfail(reason=SCHEDULER, strict=False)
 @pytest.mark.parametrize("backend,cpu", BACKENDS, ids=BACKEND_IDS)
 @pytest.mark.parametrize("failing", FAILING, ids=[f[0] for f in FAILING])
 def test_failing_vm_does_not_stop_the_other(tmp_path, failing, backend, cpu, native_runs):
@@ -490,13 +479,11 @@ def test_console_input_focus(tmp_path):
         # Ctrl-] Ctrl-] is one Ctrl-] for the guest (echoed as typed).
         p.send("x\x1d\x1dy\r")
         p.expect_exact("[alpha] got: x\x1dy")
-        # End: alpha first, then beta (before the scheduler branch, alpha's
-        # poweroff ends the machine).
+        # End: alpha first, then beta, each alone.
         p.send("quit\r")
         p.expect_exact("umbra: guest alpha powered off (success)")
-        if POWEROFF_ENDS_ALONE:
-            p.send("\x1d2quit\r")
-            p.expect_exact("umbra: guest beta powered off (success)")
+        p.send("\x1d2quit\r")
+        p.expect_exact("umbra: guest beta powered off (success)")
         p.expect(pexpect.EOF, timeout=30)
         out = "".join(log)
         assert "[alpha] got: quit" in out and "[beta] got: for-alpha" not in out

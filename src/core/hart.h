@@ -8,6 +8,7 @@
 
 #include "umbra.h"
 #include "layout.h"
+#include "sched.h"
 
 #define HART_TLS_SIZE 64
 
@@ -17,8 +18,17 @@ struct hart {
 	uint8_t tls[HART_TLS_SIZE];   /* must stay first: tp points here */
 	unsigned long hartid;         /* the physical hart id */
 	unsigned index;               /* 0 .. nharts-1 */
-	struct vcpu *vcpu;            /* the vCPU this hart runs */
+	struct vcpu *vcpu;            /* the vCPU whose thread runs now (NULL:
+					 the scheduler's) */
 	uint64_t stack_top;
+	/* ---- The scheduler (sched.c) ---- */
+	struct vcpu *placed[SCHED_MAX_VCPUS];   /* the vCPUs placed on it */
+	unsigned nplaced;             /* ... how many */
+	unsigned nlive;               /* ... of them not exited */
+	unsigned rr;                  /* round robin: the one that ran last */
+	struct vcpu *loaded;          /* whose guest state (FP, VS CSRs) the hart holds */
+	uint64_t preempt_at;          /* switch to another vCPU from this time on */
+	struct sched_context sched_ctx;   /* the scheduler loop's thread */
 	uint64_t timer_armed;         /* what the real timer is set to */
 	bool probing;                 /* an exception now is expected (probe) */
 	bool probe_trapped;           /* ... and it happened: */

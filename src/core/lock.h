@@ -30,7 +30,13 @@
  *      vcpu->start_lock  HSM hart_start claiming it (trap/sbi_hsm.c)
  * What is not in the list needs no lock: a vCPU's state belongs to the hart
  * that runs it (others post requests to it with atomics, see request.c in
- * src/trap), and per-hart data is reached through tp.
+ * src/trap), and per-hart data is reached through tp.  The scheduler
+ * (core/sched.c) adds no lock: a hart's run list and its vCPUs' scheduler
+ * state are touched only by that hart, whose scheduler and vCPU threads
+ * take turns; a vCPU's 'kicked' flag is an atomic.  A vCPU's thread gives
+ * its hart away only where it holds no lock (sched_wait, the end of an
+ * exit): a vCPU of the same hart spinning on a lock the descheduled one
+ * holds would wait forever.
  */
 #ifndef UMBRA_LOCK_H
 #define UMBRA_LOCK_H

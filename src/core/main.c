@@ -15,6 +15,7 @@
 #include "host.h"
 #include "hext.h"
 #include "config.h"
+#include "sched.h"
 
 #define UMBRA_VERSION "0.1"
 
@@ -203,60 +204,18 @@ static void __attribute__((noreturn)) fail(const char *what, int err)
 	vm_exit(NULL, SBI_SRST_REASON_SYSFAIL);
 }
 
-/*
- * Put each vCPU on a hart of its own, in config order, on the first free
- * hart its guest may use (there is no scheduler yet: a vCPU needs a hart).
- * Hart indexes are not hart ids: index 0 is the boot hart, whichever hart
- * the firmware booted on (hart.c), so a guest pinned to hart 0 may well be
- * on index 1.  Returns how many harts must be started, boot hart included:
- * up to the highest index used (a hart in between with no vCPU parks).
- */
-static int place_vcpus(void)
-{
-	uint64_t used = 0;
-
-	for (unsigned i = 0; i < nvms; i++) {
-		struct vm *vm = &vms[i];
-		for (unsigned j = 0; j < vm->nvcpus; j++) {
-			uint64_t allowed = config.guests[i].hart_mask ? hart_mask_to_index(config.guests[i].hart_mask)
-								      : (1UL << platform.nharts) - 1;
-			uint64_t free = allowed & ~used;
-			if (!free) {
-				pr_err("guest '%s': no free hart for vCPU %u (%u harts; every vCPU needs "
-				       "one of its own)\n", vm->name, j, platform.nharts);
-				return ERR_NOTSUPP;
-			}
-			unsigned h = __builtin_ctzl(free);
-			used |= 1UL << h;
-			vm->vcpus[j]->hart = hart_get(h);
-			hart_get(h)->vcpu = vm->vcpus[j];
-		}
-	}
-	return used ? 64 - __builtin_clzl(used) : 1;
-}
-
-/* Run the vCPU placed on this hart, or wait for its guest to start it;
- * a hart with no vCPU has nothing to do. */
-static void __attribute__((noreturn)) run_placed_vcpu(struct hart *h)
-{
-	if (!h->vcpu)
-		for (;;)
-			__asm__ volatile("wfi");
-	if (__atomic_load_n(&h->vcpu->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING)
-		vcpu_run(h->vcpu);
-	vcpu_hart_idle(h->vcpu);
-}
-
 /* Create the VM of config guest 'i'. */
 static int create_vm(unsigned i, const struct boot_args *args, const struct vcpu_backend *backend)
 {
 	const struct config_guest *g = &config.guests[i];
 	struct vm_config cfg = {
-		.id = i, .name = g->name,
+		.name = g->name,
 		.kernel_pa = g->kernel_pa, .kernel_size = g->kernel_size,
 		.initrd_pa = g->initrd_pa, .initrd_size = g->initrd_size,
 		.mem_size = g->mem_size, .backend = backend, .patch = args->patch,
 		.nvcpus = g->vcpus, .bootargs = g->bootargs, .net = g->network,
+		/* (the config names harts by id, the scheduler by index) */
+		.hart_mask = hart_mask_to_index(g->hart_mask),
 	};
 	if (g->disk) {
 		cfg.disk = host_blk_find(g->name);
@@ -356,24 +315,18 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		if (err)
 			fail("creating the guests", err);
 	}
-	/* Each VM's vCPU 0 starts at once; the others wait for their guest to
-	 * start them (SBI HSM).  The boot hart runs the vCPU placed on it,
-	 * which need not be the first guest's. */
-	int nharts = place_vcpus();
-	if (nharts < 0)
-		fail("placing the vCPUs", nharts);
-	err = hart_start_secondaries(nharts);
-	if (err)
-		fail("starting the other harts", err);
-	run_placed_vcpu(hart_this());
+	/* vm_create placed each VM's vCPUs on the harts (sched_add); each
+	 * hart's scheduler runs them, vCPU 0 of each VM at once, the others
+	 * once their guest starts them (SBI HSM). */
+	sched_start();
 }
 
-/* A hart other than the boot hart, started by hart_start_secondaries: run
- * its vCPU, or wait for it to be started. */
+/* A hart other than the boot hart, started by hart_start_secondaries:
+ * run the vCPUs placed on it. */
 void hart_secondary_main(unsigned long hartid, unsigned index)
 {
-	struct hart *h = hart_init(index, hartid, hart_stack_top(index));
+	hart_init(index, hartid, hart_stack_top(index));
 	csr_write(sie, SIE_STIE | SIE_SSIE | SIE_SEIE);
 	csr_clear(sstatus, SSTATUS_SIE);
-	run_placed_vcpu(h);
+	sched_hart_main();
 }

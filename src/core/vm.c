@@ -11,6 +11,24 @@
 #include "platform.h"
 #include "fw.h"
 #include "net.h"
+#include "hart.h"
+#include "sched.h"
+
+/* Every VM created, for the end of the machine: it ends with the last. */
+static struct vm *vms[VM_MAX];
+static unsigned nvms;
+static uint32_t nended;
+
+/* Enter the VM in the list; its index is its id (its VMID and host ASIDs
+ * derive from it). */
+static int vm_register(struct vm *vm)
+{
+	if (nvms == VM_MAX)
+		return ERR_NOMEM;
+	vm->id = nvms;
+	vms[nvms++] = vm;
+	return 0;
+}
 
 /* The parts of the ELF64 format a loader needs (System V gABI). */
 struct elf64_ehdr {
@@ -100,11 +118,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	int err;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->id = cfg->id;
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "guest");
 	vm->disk = cfg->disk;
 	vm->exit_reason = -1;
 	vm->backend = cfg->backend;
+	err = vm_register(vm);
+	if (err) {
+		pr_err("at most %u VMs\n", VM_MAX);
+		return err;
+	}
 	if (cfg->mem_size < (4 << 20) || cfg->mem_size % (2 << 20)) {
 		pr_err("guest '%s': memory must be a multiple of 2 MiB and at least 4 MiB\n", vm->name);
 		return ERR_INVAL;
@@ -167,6 +189,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		vm->vcpus[i] = vcpu_create(vm, i);
 		if (!vm->vcpus[i])
 			return ERR_NOMEM;
+		err = sched_add(vm->vcpus[i], cfg->hart_mask);
+		if (err) {
+			pr_err("placing vCPU %u on a hart (mask 0x%lx): %s\n", i, cfg->hart_mask,
+			       err_str(err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -175,12 +203,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 #define FINISHER_PASS 0x5555
 #define FINISHER_FAIL 0x3333
 
-/*
- * The guest powered off (or Umbra could not start it: vm == NULL).  Print
- * the exit table and end the machine; a failure reason becomes a non-zero
- * exit status of QEMU.
- */
-void vm_exit(struct vm *vm, int reason)
+/* The end of the machine: QEMU's exit status is 0 when 'pass'. */
+static void __attribute__((noreturn)) machine_end(bool pass)
 {
 	static uint32_t exiting;
 
@@ -188,20 +212,67 @@ void vm_exit(struct vm *vm, int reason)
 	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_ACQ_REL))
 		for (;;)
 			__asm__ volatile("wfi");
-	if (vm) {
-		console_printf("\numbra: guest %s powered off (%s)\n", vm->name,
-			       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
-		vcpu_print_stats(vm);
-		net_print_stats();
-	}
 	volatile uint32_t *fin = platform.finisher_pa ? mm_map_io(platform.finisher_pa, 4) : NULL;
 	if (fin) {
 		/* QEMU ends with this status once it handles the request; a
 		 * firmware shutdown after it would race it with status 0. */
-		*fin = reason == SBI_SRST_REASON_NONE ? FINISHER_PASS : (1 << 16) | FINISHER_FAIL;
+		*fin = pass ? FINISHER_PASS : (1 << 16) | FINISHER_FAIL;
 	} else {
-		fw_reset(SBI_SRST_TYPE_SHUTDOWN, (unsigned long)reason);
+		fw_reset(SBI_SRST_TYPE_SHUTDOWN,
+			 pass ? SBI_SRST_REASON_NONE : SBI_SRST_REASON_SYSFAIL);
 	}
 	for (;;)
 		__asm__ volatile("wfi");
+}
+
+/*
+ * A VM powered off (vm == NULL: Umbra could not start).  The first of its
+ * vCPUs to get here ends it: its exit table, then every vCPU of it is told
+ * to leave its hart (VCPU_REQ_EXIT: each does at its next exit or wake-up,
+ * vcpu_exit); any other vCPU of it that gets here just leaves.  The last
+ * VM to end ends the machine, passing if every VM powered off with reason
+ * NONE.
+ */
+void vm_exit(struct vm *vm, int reason)
+{
+	struct vcpu *self = hart_this()->vcpu;
+
+	if (!vm)
+		machine_end(false);
+	if (__atomic_exchange_n(&vm->ended, 1, __ATOMIC_ACQ_REL)) {
+		if (self)
+			vcpu_exit(self);
+		machine_end(false);	/* (not from a vCPU: cannot happen) */
+	}
+	console_printf("\numbra: guest %s powered off (%s)\n", vm->name,
+		       reason == SBI_SRST_REASON_NONE ? "success" : "system failure");
+	vcpu_print_stats(vm);
+	vm->exit_reason = reason;
+	if (__atomic_add_fetch(&nended, 1, __ATOMIC_ACQ_REL) == nvms) {
+		bool pass = true;
+		net_print_stats();	/* (the switch, which all VMs shared) */
+		for (unsigned i = 0; i < nvms; i++)
+			pass &= vms[i]->exit_reason == SBI_SRST_REASON_NONE;
+		machine_end(pass);
+	}
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i] != self)
+			vcpu_post(vm->vcpus[i], VCPU_REQ_EXIT);
+	if (self && self->vm == vm)
+		vcpu_exit(self);
+	machine_end(false);	/* (only a vCPU of the VM ends it) */
+}
+
+void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason)
+{
+	if (nvms == 1) {
+		/* The machine restarts: Umbra starts again and reloads the
+		 * guest from its staged image. */
+		vcpu_print_stats(vm);
+		fw_reset(type, reason);
+		return;		/* (the firmware failed: the guest hears so) */
+	}
+	console_printf("\numbra: VM %u asked for a reboot; restarting one VM of several is not supported: it is stopped\n",
+		       vm->id);
+	vm_exit(vm, (int)reason);
 }

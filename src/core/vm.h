@@ -18,6 +18,8 @@
 #define GUEST_RAM_BASE    0x80000000UL
 #define GUEST_KERNEL_GPA  0x80200000UL
 #define VM_MAX_VCPUS      8
+/* VMs at once (each has its own VMID and host ASIDs: see the backends). */
+#define VM_MAX            8
 
 struct vcpu;
 struct vcpu_backend;
@@ -27,7 +29,6 @@ struct host_blk;
 /* What to run: one guest of the configuration (config.h), its images
  * staged in host RAM. */
 struct vm_config {
-	unsigned id;                       /* 0, 1, ...: its place in the config */
 	const char *name;                  /* the guest's name in the config */
 	uint64_t kernel_pa, kernel_size;   /* the staged image in host RAM */
 	uint64_t initrd_pa, initrd_size;   /* optional */
@@ -35,9 +36,10 @@ struct vm_config {
 	const struct vcpu_backend *backend;   /* how its vCPUs run */
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
 	unsigned nvcpus;
+	uint64_t hart_mask;                /* the harts its vCPUs may run on (bit i:
+					      hart index i; 0: any; core/sched.c) */
 	const char *bootargs;              /* the guest's chosen/bootargs */
 	struct host_blk *disk;             /* its disk (NULL: none) */
-	uint64_t hart_mask;                /* harts (by index) it may use; 0: any */
 	bool net;                          /* a virtio-net card on the switch (src/net) */
 	uint8_t mac[6];                    /* its address; all zero: net_default_mac */
 };
@@ -66,6 +68,7 @@ struct vm {
 	bool net;                     /* has a virtio-net card (vm_config.net) */
 	uint8_t mac[6];               /* ... with this address */
 	int exit_reason;              /* -1 while running, else the SRST reason */
+	uint32_t ended;               /* its end is under way (vm_exit; atomic) */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
@@ -100,10 +103,16 @@ static inline void *vm_guest_ram(struct vm *vm, uint64_t gpa, uint64_t len)
 
 /*
  * The guest powered off with an SBI SRST reason (or Umbra could not start
- * it: vm == NULL).  Prints the exit table and ends the machine; a failure
- * becomes a non-zero exit status of QEMU.
+ * it: vm == NULL).  Prints its exit table and stops all its vCPUs (the
+ * calling one, a vCPU's thread, never returns); when it was the last VM,
+ * ends the machine: a failure of any VM becomes a non-zero exit status of
+ * QEMU.
  */
 void vm_exit(struct vm *vm, int reason) __attribute__((noreturn));
+/* SRST reboot: with one VM the machine restarts (Umbra reloads the guest;
+ * returns only if the firmware failed to); with several, only this VM
+ * would, which Umbra does not do yet: it stops (vm_exit). */
+void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason);
 
 /* Build the guest's device tree at the top of its RAM (guest_fdt.c). */
 int vm_build_fdt(struct vm *vm, const struct vm_config *cfg, uint64_t initrd_gpa);

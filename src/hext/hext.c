@@ -346,6 +346,71 @@ static void hext_hw_timer_set(struct vcpu *v, uint64_t deadline)
 	csr_write(CSR_VSTIMECMP, deadline);
 }
 
+/* (The guest writes vstimecmp itself, as its stimecmp: the real one is the
+ * truth while the vCPU is on the hart.) */
+static uint64_t hext_hw_timer_get(struct vcpu *v)
+{
+	(void)v;
+	return csr_read(CSR_VSTIMECMP);
+}
+
+/* ---- Sharing a hart (core/sched.c) --------------------------------------------------- */
+
+/*
+ * The guest's supervisor state is the hart's VS CSRs, hvip (its pending
+ * SSIP, STIP, SEIP) and, with Sstc, vstimecmp: saved when another vCPU
+ * takes the hart.  The rest of the H state (hedeleg, hideleg, hcounteren,
+ * henvcfg, htimedelta) is the same for every vCPU (hext_hart_setup), and
+ * hstatus and hgatp are rebuilt before every entry (hext_load_context).
+ */
+static void hext_vcpu_put(struct vcpu *v)
+{
+	v->hs.vsstatus = csr_read(CSR_VSSTATUS);
+	v->hs.vsie = csr_read(CSR_VSIE);
+	v->hs.vstvec = csr_read(CSR_VSTVEC);
+	v->hs.vsscratch = csr_read(CSR_VSSCRATCH);
+	v->hs.vsepc = csr_read(CSR_VSEPC);
+	v->hs.vscause = csr_read(CSR_VSCAUSE);
+	v->hs.vstval = csr_read(CSR_VSTVAL);
+	v->hs.vsatp = csr_read(CSR_VSATP);
+	v->hs.hvip = csr_read(CSR_HVIP);
+	if (platform.has_sstc)
+		v->hs.vstimecmp = csr_read(CSR_VSTIMECMP);
+}
+
+/*
+ * The TLB: VS-stage entries are tagged with the VMID (hgatp) and the
+ * guest's ASID, so entries another vCPU of the same VM left on this hart
+ * look like this vCPU's, yet were made from that vCPU's vsatp: a guest may
+ * well give its harts different page tables under one ASID (each real hart
+ * has its own TLB).  So when the hart last ran another vCPU, hfence.vvma
+ * (which acts on the VMID in hgatp, hence after hgatp is this VM's) drops
+ * the VM's VS-stage entries.  The G-stage is the VM's, shared by its vCPUs
+ * and never changed, so within a VM it stays; another VM has another VMID,
+ * and a new hgatp is followed by hfence.gvma (for harts with fewer VMID
+ * bits than VMs: they may share tags).
+ */
+static void hext_vcpu_load(struct vcpu *v, bool other)
+{
+	csr_write(CSR_VSSTATUS, v->hs.vsstatus);
+	csr_write(CSR_VSIE, v->hs.vsie);
+	csr_write(CSR_VSTVEC, v->hs.vstvec);
+	csr_write(CSR_VSSCRATCH, v->hs.vsscratch);
+	csr_write(CSR_VSEPC, v->hs.vsepc);
+	csr_write(CSR_VSCAUSE, v->hs.vscause);
+	csr_write(CSR_VSTVAL, v->hs.vstval);
+	csr_write(CSR_VSATP, v->hs.vsatp);
+	csr_write(CSR_HVIP, v->hs.hvip);
+	if (platform.has_sstc)
+		csr_write(CSR_VSTIMECMP, v->hs.vstimecmp);
+	if (csr_read(CSR_HGATP) != v->vm->hgatp) {
+		csr_write(CSR_HGATP, v->vm->hgatp);
+		hfence_gvma_all();
+	}
+	if (other)
+		hfence_vvma_all();
+}
+
 /* ---- The guest's supervisor state -------------------------------------------------- */
 
 /* The guest's trap CSRs are the real VS CSRs (vcpu_inject_trap). */
@@ -431,5 +496,8 @@ const struct vcpu_backend hext_backend = {
 	.sfence_vma      = hext_sfence_vma,
 	.hw_timer        = hext_hw_timer,
 	.hw_timer_set    = hext_hw_timer_set,
+	.hw_timer_get    = hext_hw_timer_get,
+	.vcpu_put        = hext_vcpu_put,
+	.vcpu_load       = hext_vcpu_load,
 	.load_context    = hext_load_context,
 };

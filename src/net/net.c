@@ -137,21 +137,31 @@ static void vnic_rx_ready(void *ctx)
 	vnic_drain(ctx);
 }
 
-/* Frames wait in this VM's port: wake its first vCPU's hart, which polls
- * (vdev_board_poll) when it leaves wfi.  A hart running the guest is
- * interrupted for nothing and finds the frames at its next timer exit.
+/*
+ * Frames wait in this VM's port: ask one of its live vCPUs to poll its
+ * devices (VCPU_REQ_POLL), which drains the port into its card.  The
+ * request kicks that vCPU's hart, out of the guest or out of wfi, and on
+ * a hart shared by several vCPUs gets it the hart early (sched_kick).
  * Not needed when this hart runs a vCPU of the same VM: every path that
  * queues frames here (a transmit, an uplink poll) drains its own VM's port
- * right after.  Lock-free: the caller may hold another VM's board lock. */
+ * right after.  Lock-free (atomics and an IPI): the caller may hold
+ * another VM's board lock.
+ */
 static void vnic_kick(void *ctx)
 {
 	struct vnic *n = ctx;
-	struct vcpu *v = n->vm->vcpus[0], *cur = hart_this()->vcpu;
+	struct vcpu *cur = hart_this()->vcpu;
 
 	if (cur && cur->vm == n->vm)
 		return;
-	if (v && v->hart && v->hart != hart_this())
-		fw_send_ipi(v->hart->hartid);
+	for (unsigned i = 0; i < n->vm->nvcpus; i++) {
+		struct vcpu *v = n->vm->vcpus[i];
+		enum vcpu_state st = v ? __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) : VCPU_STOPPED;
+		if (st == VCPU_RUNNING || st == VCPU_SUSPENDED) {
+			vcpu_post(v, VCPU_REQ_POLL);
+			return;
+		}
+	}
 }
 
 static void vnic_irq(void *ctx, bool level)

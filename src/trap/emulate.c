@@ -321,6 +321,18 @@ static void shadow_load_context(struct vcpu *v)
 		csr_write(satp, v->host_satp);
 }
 
+/*
+ * Another vCPU ran on this hart (core/sched.c).  Each vCPU's shadows have
+ * host ASIDs of their own, so its TLB entries are its own; a hart without
+ * enough ASID bits tags them all 0, and another vCPU's are in the way.
+ * (The Bare view, ASID 0 too, is the VM's, shared by its vCPUs.)
+ */
+static void shadow_vcpu_load(struct vcpu *v, bool other)
+{
+	if (other && !v->spt.host_asids)
+		sfence_vma_all();
+}
+
 /* ---- Set-up and statistics ---------------------------------------------------------- */
 
 /*
@@ -366,5 +378,6 @@ const struct vcpu_backend vcpu_backend_shadow = {
 	.reset            = shadow_reset,
 	.sfence_vma       = shadow_sfence_vma,
 	.load_context     = shadow_load_context,
+	.vcpu_load        = shadow_vcpu_load,
 	.print_stats      = shadow_print_stats,
 };

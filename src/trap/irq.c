@@ -43,7 +43,7 @@ uint64_t vcpu_sie(struct vcpu *v)
 void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level)
 {
 	const struct vcpu_backend *be = v->vm->backend;
-	bool here = v->hart == hart_this();
+	bool here = hart_this()->vcpu == v;	/* its state is in this hart now */
 
 	if (sip_bit == SIP_SSIP) {
 		if (here)
@@ -83,20 +83,26 @@ void vcpu_set_timer(struct vcpu *v, uint64_t deadline)
 	vcpu_poll_timer(v);
 }
 
-/* Raise STIP once the deadline has passed; otherwise arm the real timer. */
+/*
+ * Raise STIP once the deadline has passed; otherwise arm the real timer.
+ * The real timer also ends the vCPU's time slice when it shares its hart
+ * (preempt_at, see core/sched.c; ~0 for a vCPU alone on its hart).
+ */
 void vcpu_poll_timer(struct vcpu *v)
 {
+	uint64_t preempt = v->hart->preempt_at;
+
 	if (hw_vstimer(v)) {
 		/* The guest's timer needs no help; the real one only ever wakes
 		 * Umbra's wfi to look at the console (which re-arms it). */
-		hart_timer_set(v->hart, ~0UL);
+		hart_timer_set(v->hart, preempt);
 		return;
 	}
 	if (time_now() >= v->timer_deadline) {
 		vcpu_set_irq(v, SIP_STIP, true);
-		hart_timer_set(v->hart, ~0UL);	/* disarmed: clears the real STIP */
+		hart_timer_set(v->hart, preempt);	/* (~0: disarmed, clears the real STIP) */
 	} else {
-		hart_timer_set(v->hart, v->timer_deadline);
+		hart_timer_set(v->hart, MIN(v->timer_deadline, preempt));
 	}
 }
 
@@ -131,10 +137,11 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 
 /*
  * wfi: sleep until an interrupt is pending and enabled in sie, whether or
- * not sstatus.SIE would let it be taken.  Umbra sleeps in a real wfi (it runs
- * with sstatus.SIE = 0, so the real interrupt wakes it without trapping),
- * with the real timer armed for the guest's deadline (unless the hardware
- * times the guest) or the next look at the console, whichever comes first.
+ * not sstatus.SIE would let it be taken.  The vCPU waits (sched_wait) until
+ * the guest's deadline (unless the hardware times the guest) or the next
+ * look at the console, whichever comes first: alone on its hart, Umbra
+ * sleeps in a real wfi (it runs with sstatus.SIE = 0, so the real interrupt
+ * wakes it without trapping); else the hart runs the others meanwhile.
  * On the way out the real timer is left as the guest's deadline needs it.
  */
 void vcpu_wait_for_interrupt(struct vcpu *v)
@@ -142,9 +149,23 @@ void vcpu_wait_for_interrupt(struct vcpu *v)
 	vdev_board_poll(v->vm);
 	while (!(vcpu_sip(v) & vcpu_sie(v))) {
 		uint64_t poll = time_now() + platform.timebase_hz / INPUT_POLL_HZ;
-		hart_timer_set(v->hart, hw_vstimer(v) ? poll : MIN(v->timer_deadline, poll));
+		uint64_t deadline = v->timer_deadline;
+		if (!sched_alone(v)) {
+			/* Sharing the hart: a hardware-timed guest's vstimecmp
+			 * leaves the hart with it, so the scheduler must wake it
+			 * then; a deadline that has passed (its STIP is pending,
+			 * but the guest does not enable it) wakes nothing, and
+			 * waking for it again and again would take the hart from
+			 * the others. */
+			if (hw_vstimer(v))
+				deadline = v->vm->backend->hw_timer_get(v);
+			if (deadline <= time_now())
+				deadline = ~0UL;
+		} else if (hw_vstimer(v)) {
+			deadline = ~0UL;	/* (the guest's timer wakes the wfi itself) */
+		}
 		v->stats.wfi_sleeps++;
-		__asm__ volatile("wfi");
+		sched_wait(v, MIN(deadline, poll));
 		/* (A real IPI that woke it is a request from another hart.) */
 		csr_clear(sip, SIP_SSIP);
 		vcpu_process_requests(v);

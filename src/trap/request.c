@@ -1,34 +1,43 @@
 /*
  * request.c - what one hart asks of a vCPU another hart runs.
  *
- * Each vCPU runs on its own hart, and its state belongs to that hart: only
- * that hart touches its CSRs, its shadows, its TLB.  When another hart needs
- * something done to it (an IPI to deliver, a device's interrupt line that
- * moved, a remote fence, a start), it posts a request bit in
- * vcpu->requests with an atomic OR and kicks the vCPU's hart with a real
- * IPI (a supervisor software interrupt, sent through the firmware).  The
- * kick brings that hart into Umbra wherever it is: out of the guest (an
- * exit), or out of the wfi Umbra sleeps in for the guest.  Every exit ends
- * by carrying out the requests (vcpu_process_requests in trap_handle)
- * before the guest runs again, so a request is never left waiting behind a
- * running guest.
+ * A vCPU's state belongs to its hart, and only while the vCPU's thread runs
+ * there (core/sched.c): only that thread touches its CSRs, its shadows, its
+ * TLB.  When anyone else needs something done to it (an IPI to deliver, a
+ * device's interrupt line that moved, a remote fence, a start, the end of
+ * its VM), they post a request bit in vcpu->requests with an atomic OR and
+ * kick it (sched_kick): a real IPI (a supervisor software interrupt, sent
+ * through the firmware) to its hart if that is another hart, and a flag
+ * its hart's scheduler looks at.  The IPI brings that hart into Umbra
+ * wherever it is: out of a guest (an exit), or out of the wfi Umbra sleeps
+ * in.  Every exit ends by carrying out the requests (vcpu_process_requests
+ * in trap_handle) before the guest runs again, so a request is never left
+ * waiting behind a running guest; a vCPU that is off its hart carries them
+ * out when it runs next (a kicked vCPU that waits runs soon: the scheduler
+ * lets it re-check, and preempts the vCPU on the hart at its next exit).
  *
  * A remote fence must be complete when the SBI call that asked for it
- * returns.  The asking hart takes a ticket (fence.posted) and waits until
- * the target has carried out a request at least that new (fence.done); while
- * it waits it carries out its own requests, so two harts fencing each other
- * cannot wait for each other forever.
+ * returns.  The asking vCPU takes a ticket (fence.posted) and waits until
+ * the target has carried out a request at least that new (fence.done);
+ * while it waits it carries out its own requests, so two vCPUs fencing each
+ * other cannot wait for each other forever, and, if its hart has other
+ * vCPUs, it lets them run (the target may be one of them).
  */
 #include "trap_internal.h"
 #include "hart.h"
 #include "fw.h"
 #include "vm.h"
+#include "platform.h"
+
+/* How often a vCPU waiting for a fence looks again, when it shares its
+ * hart (alone, it spins): often enough that the wait is short, seldom
+ * enough that the vCPUs it lets run get real work done meanwhile. */
+#define FENCE_POLL_HZ 10000
 
 void vcpu_post(struct vcpu *v, uint32_t req)
 {
 	__atomic_fetch_or(&v->requests, req, __ATOMIC_SEQ_CST);
-	if (v->hart && v->hart != hart_this())
-		fw_send_ipi(v->hart->hartid);
+	sched_kick(v);
 }
 
 /* The fence requests posted so far, carried out on the vCPU's own hart. */
@@ -58,12 +67,16 @@ void vcpu_process_requests(struct vcpu *v)
 	if (!__atomic_load_n(&v->requests, __ATOMIC_RELAXED))
 		return;
 	req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+	if (req & VCPU_REQ_EXIT)
+		vcpu_exit(v);
 	if (req & VCPU_REQ_SSIP)
 		be->set_ssip(v, true);
 	if ((req & VCPU_REQ_IRQ) && be->sync_irq_lines)
 		be->sync_irq_lines(v);
 	if (req & VCPU_REQ_FENCE)
 		process_fence(v);
+	if (req & VCPU_REQ_POLL)
+		vdev_board_poll(v->vm);
 }
 
 /* Is the vCPU somewhere a fence must reach it?  A stopped hart has no
@@ -115,8 +128,14 @@ void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t s
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = vm->vcpus[i];
 		while (ticket[i] && __atomic_load_n(&t->fence.done, __ATOMIC_ACQUIRE) < ticket[i] &&
-		       vcpu_live(t))
+		       vcpu_live(t)) {
 			vcpu_process_requests(self);
+			/* Sharing the hart: let the others run (t may be one,
+			 * and does its part first thing when it runs), and look
+			 * again soon. */
+			if (!sched_alone(self))
+				sched_wait(self, csr_read(time) + platform.timebase_hz / FENCE_POLL_HZ);
+		}
 	}
 }
 
@@ -131,23 +150,27 @@ static bool vm_all_stopped(struct vm *vm)
 
 /*
  * The vCPU is stopped (it has not started yet, or HSM hart_stop: see
- * vcpu_stop): its hart waits in wfi, woken by the IPI of a hart_start
- * (sbi_hsm.c), and then runs it from where the starter said.  Fence requests
- * posted before it stopped are still acknowledged, so no one waits for a
- * stopped vCPU.
+ * vcpu_stop): it waits (sched_wait: alone on its hart, in wfi), kicked by
+ * a hart_start (sbi_hsm.c), and then runs from where the starter said.
+ * Fence requests posted before it stopped are still acknowledged, so no one
+ * waits for a stopped vCPU; the end of its VM ends it.
  */
 void vcpu_hart_idle(struct vcpu *v)
 {
-	hart_timer_set(hart_this(), ~0UL);	/* nothing to wake it for */
+	if (sched_alone(v))
+		hart_timer_set(hart_this(), ~0UL);	/* nothing to wake it for */
 	for (;;) {
 		csr_clear(sip, SIP_SSIP);
-		if (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_FENCE) {
+		uint32_t req = __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE);
+		if (req & VCPU_REQ_EXIT)
+			vcpu_exit(v);
+		if (req & VCPU_REQ_FENCE) {
 			__atomic_fetch_and(&v->requests, ~VCPU_REQ_FENCE, __ATOMIC_SEQ_CST);
 			process_fence(v);
 		}
 		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_START_PENDING)
 			break;
-		__asm__ volatile("wfi");
+		sched_wait(v, ~0UL);
 	}
 	/* A stopped hart saw no IPIs; device lines are looked at on entry. */
 	__atomic_fetch_and(&v->requests, ~VCPU_REQ_SSIP, __ATOMIC_SEQ_CST);

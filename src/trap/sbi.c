@@ -214,11 +214,9 @@ static enum trap_outcome sbi_srst(struct vcpu *v, struct sbi_call *c)
 	}
 	if (type == SBI_SRST_TYPE_SHUTDOWN)
 		vm_exit(v->vm, (int)reason);
-	/* A reboot restarts the machine: Umbra starts again and reloads the
-	 * guest from its staged image. */
-	vcpu_print_stats(v->vm);
-	fw_reset(type, reason);
-	c->error = SBI_ERR_FAILED;
+	/* A reboot: see vm_reboot (with one VM the machine restarts). */
+	vm_reboot(v->vm, type, reason);
+	c->error = SBI_ERR_FAILED;	/* (the firmware did not reset) */
 	return TRAP_NEXT;
 }
 

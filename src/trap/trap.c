@@ -213,11 +213,16 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 		if (out == TRAP_NEXT)
 			tf->pc += v->insn_len;
 		else if (out == TRAP_STOP)
-			vcpu_stop(v);	/* HSM hart_stop: this hart waits */
+			vcpu_stop(v);	/* HSM hart_stop: this vCPU waits */
 		/* A run of instructions may go in one exit (trap-and-patch). */
 		if (out != TRAP_NEXT || !be->chain || !be->chain(v, pc, &out))
 			break;
 	}
+	/* Sharing the hart: the end of its slice (the real timer's exit) or
+	 * a kicked vCPU gives the hart away here; what follows builds the
+	 * entry from the vCPU alone, after it gets the hart back. */
+	if (v->hart->nlive > 1)
+		sched_preempt_check(v);
 	vcpu_process_requests(v);
 	vcpu_deliver_interrupts(v);
 	vcpu_load_context(v);

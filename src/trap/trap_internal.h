@@ -81,7 +81,6 @@ void vcpu_poll_timer(struct vcpu *v);
 void vcpu_wait_for_interrupt(struct vcpu *v);
 
 /* request.c: what other harts ask of a vCPU (see there). */
-void vcpu_post(struct vcpu *v, uint32_t req);
 void vcpu_process_requests(struct vcpu *v);
 void vcpu_fence_range(struct vcpu *v, uint64_t start, uint64_t size, bool by_asid, uint64_t asid);
 void vcpu_remote_fence(struct vcpu *self, uint64_t set, bool fence_i, uint64_t start,

@@ -11,7 +11,8 @@
 #include "spt.h"
 #include "fw.h"
 
-static struct vcpu vcpu_pool[MAX_HARTS];
+/* The vCPUs of all VMs (more than the harts: the scheduler shares them). */
+static struct vcpu vcpu_pool[SCHED_MAX_VCPUS];
 static unsigned vcpu_count;
 
 struct vcpu *vcpu_create(struct vm *vm, unsigned id)
@@ -35,19 +36,21 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	v->tf.x[REG_A1] = vm->fdt_gpa;
 	v->tf.pc = vm->entry_gpa;
 	v->mmu_satp = ~0UL;	/* nothing selected yet */
+	v->hs.vstimecmp = ~0UL;	/* (hext with Sstc: no timer until set) */
 	if (vm->backend->vcpu_init && vm->backend->vcpu_init(v))
 		return NULL;
 	return v;
 }
 
-/* Put the vCPU on the calling hart: its traps come back on this hart's stack. */
+/* The vCPU runs on its hart (sched_add chose it, the calling one): its
+ * traps come back on its own stack, with tp this hart's. */
 static void vcpu_attach(struct vcpu *v)
 {
 	struct hart *h = hart_this();
 
-	v->hart = h;
-	h->vcpu = v;
-	v->tf.host_sp = h->stack_top;
+	if (v->hart != h)
+		panic("vCPU %u of VM %u runs on the wrong hart", v->id, v->vm->id);
+	v->tf.host_sp = v->sched.stack_top;
 	v->tf.host_tp = (uint64_t)h;
 }
 
@@ -128,6 +131,72 @@ void vcpu_load_context(struct vcpu *v)
 	v->vm->backend->load_context(v);
 }
 
+/* ---- Switching vCPUs on a hart (core/sched.c) -------------------------------------- */
+
+/*
+ * Besides the backend's state, both backends leave in the hart the guest's
+ * FP registers and fcsr (the guest uses the real ones), sstatus.FS (the FP
+ * unit's state: shadow keeps the guest's FS there; hext the HS-level one,
+ * which gates the guest's FP together with vsstatus.FS), sstatus.UXL and
+ * scounteren (shadow: as vcsr_mode_changed set them for the guest's mode);
+ * on a host with V, the vector registers and CSRs and sstatus.VS likewise.
+ * The registers move whatever FS and VS say: a guest that turns FS on must
+ * find its own registers, not another vCPU's (maybe another VM's).  FS and
+ * VS are turned on while they move (the instructions trap when Off).
+ */
+void vcpu_put(struct vcpu *v)
+{
+	const struct vcpu_backend *be = v->vm->backend;
+	uint64_t st = csr_read(sstatus);
+
+	v->sched.real_sstatus = st & (SSTATUS_FS | SSTATUS_VS | SSTATUS_UXL);
+	v->sched.real_scounteren = csr_read(scounteren);
+	csr_set(sstatus, SSTATUS_FS_DIRTY);
+	sched_fp_save(&v->sched.fp);
+	if (v->sched.vregs) {
+		csr_set(sstatus, SSTATUS_VS);
+		sched_v_save(v->sched.vregs, v->sched.vcsrs);
+	}
+	if (be->vcpu_put)
+		be->vcpu_put(v);
+}
+
+void vcpu_load(struct vcpu *v, struct vcpu *prev)
+{
+	const struct vcpu_backend *be = v->vm->backend;
+
+	csr_set(sstatus, SSTATUS_FS_DIRTY);
+	sched_fp_restore(&v->sched.fp);
+	if (v->sched.vregs) {
+		csr_set(sstatus, SSTATUS_VS);
+		sched_v_restore(v->sched.vregs, v->sched.vcsrs);
+	}
+	csr_write(sstatus, (csr_read(sstatus) & ~(SSTATUS_FS | SSTATUS_VS | SSTATUS_UXL)) |
+			   v->sched.real_sstatus);
+	csr_write(scounteren, v->sched.real_scounteren);
+	/* Another VM ran here: its translations in the TLB may carry the same
+	 * tags as this one's (shadow: the Bare view's ASID 0 of every VM;
+	 * ASIDs of a hart without enough of them).  (Within one VM the
+	 * backend decides what must go.) */
+	if (!prev || prev->vm != v->vm)
+		sfence_vma_all();
+	if (be->vcpu_load)
+		be->vcpu_load(v, prev != v);
+}
+
+void vcpu_switched_in(struct vcpu *v)
+{
+	vcpu_poll_timer(v);
+}
+
+/* Its VM ended (vm_exit): it never runs again.  Whoever waits for it (a
+ * fence) sees it is no longer live. */
+void vcpu_exit(struct vcpu *v)
+{
+	__atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
+	sched_exit(v);
+}
+
 /* ---- The exit table ----------------------------------------------------------- */
 
 static const char *const exception_names[CAUSE_EXCEPTION_COUNT] = {
@@ -178,6 +247,8 @@ void vcpu_print_stats(struct vm *vm)
 		const struct vcpu_stats *s = &vm->vcpus[i]->stats;
 		console_printf("umbra: exits of vCPU %u: %lu (traps injected into the guest: %lu, wfi sleeps: %lu)\n",
 			       i, s->exits, s->injected, s->wfi_sleeps);
+		stats_row("sched", "switched in again", s->switched_in);
+		stats_row("sched", "preempted", s->preempted);
 		stats_row("patch", "sites run", s->patched);
 		stats_row("patch", "... of them in a run, no exit", s->chained);
 		for (unsigned c = 0; c < ARRAY_SIZE(s->exception); c++)

@@ -17,6 +17,7 @@
 #include "spt.h"
 #include "lock.h"
 #include "sbi_state.h"
+#include "sched.h"
 
 struct vm;
 struct hart;
@@ -74,6 +75,9 @@ enum vcpu_state {
 #define VCPU_REQ_SSIP   BIT(0)   /* an IPI: set the guest's sip.SSIP */
 #define VCPU_REQ_IRQ    BIT(1)   /* irq_lines changed (PLIC) */
 #define VCPU_REQ_FENCE  BIT(2)   /* remote fences (vcpu->fence) */
+#define VCPU_REQ_EXIT   BIT(3)   /* its VM ended: leave the hart (vcpu_exit) */
+#define VCPU_REQ_POLL   BIT(4)   /* input waits for its VM's devices (frames
+				    from Umbra's switch): vdev_board_poll */
 
 /* Exit statistics, kept per vCPU and summed when the guest ends. */
 #define STATS_CSR_SLOTS 16
@@ -89,6 +93,8 @@ struct vcpu_stats {
 	uint64_t injected_exception[CAUSE_EXCEPTION_COUNT];
 	uint64_t injected_interrupt[16];
 	uint64_t wfi_sleeps;
+	uint64_t switched_in;                /* the scheduler gave it the hart again */
+	uint64_t preempted;                  /* ... after it took it away (core/sched.c) */
 	uint64_t patched;                    /* patched sites emulated */
 	uint64_t chained;                    /* ... in the exit of the one before */
 };
@@ -96,7 +102,8 @@ struct vcpu_stats {
 struct vcpu {
 	struct trap_frame tf;     /* must stay first: sscratch points here */
 	struct vm *vm;
-	struct hart *hart;        /* the hart it runs on (fixed: vCPU i on hart i) */
+	struct hart *hart;        /* the hart it runs on (fixed: sched_add) */
+	struct sched_vcpu sched;  /* its thread on that hart (core/sched.c) */
 	unsigned id;              /* the guest's hart id */
 	unsigned mode;            /* virtual privilege: PRV_S or PRV_U */
 	enum vcpu_state state;    /* (atomic: other harts read it) */
@@ -134,6 +141,11 @@ struct vcpu {
 	bool chainable;           /* the last site emulated lets the next one run now */
 	uint32_t insn_raw;        /* the instruction being emulated ... */
 	uint8_t insn_len;         /* ... and its length, 2 or 4 */
+	/* ---- H backend (src/hext/hext.c) ---- */
+	struct {                  /* its VS CSRs while it is off its hart */
+		uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause,
+			 vstval, vsatp, hvip, vstimecmp;
+	} hs;
 	struct sbi_vcpu_state sbi;   /* the SBI's per-vCPU state (sbi_state.h) */
 	struct vcpu_stats stats;
 };
@@ -206,8 +218,15 @@ struct vcpu_backend {
 	 * itself (Sstc's vstimecmp)?  Then program it with this. */
 	bool (*hw_timer)(struct vcpu *v);
 	void (*hw_timer_set)(struct vcpu *v, uint64_t deadline);
+	uint64_t (*hw_timer_get)(struct vcpu *v);
 	/* Make the hart's state the guest runs with the vCPU's (every entry). */
 	void (*load_context)(struct vcpu *v);
+	/* Optional: the scheduler switches the hart to another vCPU: save
+	 * what of 'v' lives in the hart (put), or make the hart v's (load;
+	 * 'other': the hart last ran another vCPU, whose TLB entries may be
+	 * tagged like v's).  The generic part (FP) is vcpu_put/vcpu_load. */
+	void (*vcpu_put)(struct vcpu *v);
+	void (*vcpu_load)(struct vcpu *v, bool other);
 	/* Optional: the backend's part of a vCPU's exit table. */
 	void (*print_stats)(struct vcpu *v);
 };
@@ -217,8 +236,16 @@ extern const struct vcpu_backend vcpu_backend_shadow;
 struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 /* Enter the guest on the calling hart; never returns. */
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
-/* A hart whose vCPU is stopped: wait until it is started (HSM), then run it. */
+/* A stopped vCPU: wait until it is started (HSM), then run it. */
 void vcpu_hart_idle(struct vcpu *v) __attribute__((noreturn));
+/* The scheduler (core/sched.c) moves the hart from one vCPU to another:
+ * save what of v lives in the hart; make the hart v's ('prev': the vCPU
+ * whose state it held, or NULL); after every switch back into v's thread. */
+void vcpu_put(struct vcpu *v);
+void vcpu_load(struct vcpu *v, struct vcpu *prev);
+void vcpu_switched_in(struct vcpu *v);
+/* Its VM ended: the vCPU leaves its hart for good (VCPU_REQ_EXIT). */
+void vcpu_exit(struct vcpu *v) __attribute__((noreturn));
 /* Stop the vCPU (HSM hart_stop) and idle its hart. */
 void vcpu_stop(struct vcpu *v) __attribute__((noreturn));
 /* The trap dispatcher, called from vector.S. */
@@ -226,6 +253,9 @@ struct trap_frame *trap_handle(struct trap_frame *tf);
 /* Drive one of the guest's interrupt lines (SIP_SSIP, SIP_STIP, SIP_SEIP),
  * from any hart. */
 void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level);
+/* Post requests (VCPU_REQ_*) to a vCPU from anywhere, and kick it
+ * (request.c). */
+void vcpu_post(struct vcpu *v, uint32_t req);
 /* Print the exit table of every vCPU of 'vm'. */
 void vcpu_print_stats(struct vm *vm);
 

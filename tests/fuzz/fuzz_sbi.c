@@ -138,7 +138,7 @@ static struct effects {
 	unsigned waits;
 	bool wait_state_ok;
 	int exit_reason;            /* vm_exit; -1 none */
-	long reset_type, reset_reason;   /* fw_reset; -1 none */
+	long reset_type, reset_reason;   /* vm_reboot; -1 none */
 	uint64_t want_asid;
 	bool by_asid;
 	unsigned fw_pmu_calls;      /* PMU calls passed on to the firmware */
@@ -289,14 +289,26 @@ void vm_exit(struct vm *m, int reason)
 	longjmp(stopped, 1);
 }
 
+/* A reboot (one VM: the firmware resets the machine) records the request
+ * and longjmps back, as the machine would reset, unless the input makes
+ * the firmware fail: then it returns. */
+void vm_reboot(struct vm *m, unsigned long type, unsigned long reason)
+{
+	(void)m;
+	fx.reset_type = (long)type;
+	fx.reset_reason = (long)reason;
+	if (!fw_reset_fails)
+		longjmp(stopped, 1);
+}
+
 /* ---- Building sbi.c on the host ----------------------------------------------------- */
 
 /*
  * Two things in sbi.c are RISC-V only.  fw.h's calls down to OpenSBI are
  * inline functions around an ecall: this file supplies its own fw.h (its
  * include guard defined, so sbi.c's #include "fw.h" adds nothing) whose
- * fw_base answers from a table and whose fw_reset records the request and
- * longjmps back, as the machine would reset.  And sbi.c's remote fence.i is
+ * fw_base answers from a table (a reboot goes through vm_reboot, stubbed
+ * above).  And sbi.c's remote fence.i is
  * an inline `__asm__ volatile("fence.i" ...)`: while sbi.c is compiled the
  * function-like macro below turns `volatile(...)` into `("")`, an empty asm
  * statement.  (A `fence_i()` helper with a UMBRA_HOST_TEST variant in
@@ -312,13 +324,6 @@ static long fw_base(unsigned long fid)
 	       fw_ids[fid - SBI_BASE_GET_MVENDORID] : 0;
 }
 
-static void fw_reset(unsigned long type, unsigned long reason)
-{
-	fx.reset_type = (long)type;
-	fx.reset_reason = (long)reason;
-	if (!fw_reset_fails)
-		longjmp(stopped, 1);
-}
 
 /* The firmware under Umbra, as the flags of the input make it (see the
  * top): its extensions, a PMU with FW_NHW hardware counters (counter 1,
