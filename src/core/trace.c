@@ -200,6 +200,22 @@ static bool selected(struct vcpu *v)
 	return v->tf.pc >= opt.pc_lo && v->tf.pc < opt.pc_hi;
 }
 
+/* What the end of the exit is compared with. */
+static void snapshot(struct vcpu *v, struct trace_rec *r)
+{
+	r->pc = v->tf.pc;
+	r->mode = (uint8_t)v->mode;
+	memcpy(r->a, &v->tf.x[REG_A0], sizeof(r->a));
+	r->injected = v->stats.injected;
+	r->fills = v->spt.stats.fills;
+	r->ad_updates = v->spt.stats.ad_updates;
+	r->kind = -1;
+	r->csr_noted = false;
+	r->len = 0;
+	r->detail[0] = 0;
+	v->insn_raw = 0;	/* set again by whatever reads the instruction */
+}
+
 void trace_exit_begin(struct vcpu *v)
 {
 	struct trace_rec *r = &v->trace_rec;
@@ -208,149 +224,161 @@ void trace_exit_begin(struct vcpu *v)
 	if (!selected(v))
 		return;
 	r->time = csr_read(time);
-	r->pc = v->tf.pc;
 	r->cause = v->tf.cause;
 	r->tval = v->tf.tval;
-	r->mode = (uint8_t)v->mode;
-	r->kind = -1;
-	r->have_insn = r->chained = false;
-	r->len = 0;
-	r->detail[0] = 0;
+	r->chained = false;
+	snapshot(v, r);
 	v->trace = r;
 }
 
-/* The kind of an exit no handler named. */
-static enum trace_kind default_kind(const struct trace_rec *r)
+static bool is_page_fault(uint64_t cause)
 {
-	uint64_t code = r->cause & ~CAUSE_INTERRUPT;
-
-	if (r->cause & CAUSE_INTERRUPT)
-		return TRACE_IRQ;
-	if (code == CAUSE_FETCH_PAGE_FAULT || code == CAUSE_LOAD_PAGE_FAULT ||
-	    code == CAUSE_STORE_PAGE_FAULT || code == CAUSE_FETCH_GUEST_PAGE_FAULT ||
-	    code == CAUSE_LOAD_GUEST_PAGE_FAULT || code == CAUSE_STORE_GUEST_PAGE_FAULT)
-		return TRACE_PF;
-	return r->have_insn ? TRACE_PRIV : TRACE_EXC;
+	return cause == CAUSE_FETCH_PAGE_FAULT || cause == CAUSE_LOAD_PAGE_FAULT ||
+	       cause == CAUSE_STORE_PAGE_FAULT || cause == CAUSE_FETCH_GUEST_PAGE_FAULT ||
+	       cause == CAUSE_LOAD_GUEST_PAGE_FAULT || cause == CAUSE_STORE_GUEST_PAGE_FAULT;
 }
 
-/* The instruction column. */
-static void insn_text(const struct trace_rec *r, char *out, size_t size)
+/* An SBI call: an ecall of the guest kernel (shadow: from virtual S-mode,
+ * which the hart saw as U; hext: from VS). */
+static bool is_sbi_call(const struct trace_rec *r)
 {
-	struct decode_insn in;
-
-	if (r->have_insn) {
-		decode_insn(r->raw, &in);
-		decode_format(&in, r->raw, out, size);
-	} else {
-		snprintf(out, size, "%s", vcpu_cause_name(r->cause));
-	}
+	return !r->chained && (r->cause == CAUSE_VIRTUAL_SUPERVISOR_ECALL ||
+			       (r->cause == CAUSE_USER_ECALL && r->mode == PRV_S));
 }
 
-/* Format the record and queue it, if its kind is traced. */
-static void emit(struct vcpu *v)
+/* Format the exit's line from its record and the vCPU as it is now, and
+ * queue it if its kind is traced.  'returned': the exit comes back to the
+ * guest (not a shutdown). */
+static void emit(struct vcpu *v, bool returned)
 {
 	struct trace_rec *r = &v->trace_rec;
-	char line[TRACE_LINE_MAX], insn[64];
 	uint64_t hz = platform.timebase_hz ? platform.timebase_hz : 1;
+	uint32_t raw = v->insn_raw;
+	struct decode_insn in;
+	bool have_insn = raw && decode_insn(raw, &in) == 0;
+	char line[TRACE_LINE_MAX], insn[64];
+	unsigned n = 0;
+	int kind = r->kind;
 
-	if (r->kind < 0)
-		r->kind = (int8_t)default_kind(r);
-	if (!(trace_kinds & (1u << r->kind)) || !buf)
+	/* The kind: a note's, else by cause and instruction. */
+	if (kind < 0)
+		kind = r->cause & CAUSE_INTERRUPT ? TRACE_IRQ
+		     : is_sbi_call(r) ? TRACE_SBI
+		     : is_page_fault(r->cause) ? TRACE_PF
+		     : have_insn && in.cls == DECODE_CLASS_CSR ? TRACE_CSR
+		     : have_insn ? TRACE_PRIV : TRACE_EXC;
+	if (!(trace_kinds & (1u << kind)) || !buf)
 		return;
-	insn_text(r, insn, sizeof(insn));
-	int n = snprintf(line, sizeof(line), "%lu.%06lu %s/%u %c %016lx %s%s | %s | %s\n",
-			 r->time / hz, (r->time % hz) * 1000000 / hz, v->vm->name, v->id,
-			 r->mode == PRV_U ? 'U' : 'S', r->pc, kind_names[r->kind],
-			 r->chained ? "+" : "", insn, r->detail);
-	if (n > 0)
-		append(line, MIN((unsigned)n, (unsigned)sizeof(line) - 1));
+
+	/* The instruction column. */
+	if (kind == TRACE_SBI)
+		snprintf(insn, sizeof(insn), "ecall");
+	else if (have_insn)
+		decode_format(&in, raw, insn, sizeof(insn));
+	else
+		snprintf(insn, sizeof(insn), "%s", vcpu_cause_name(r->cause));
+
+#define OUT(...) (n += (unsigned)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, __VA_ARGS__))
+	OUT("%lu.%06lu %s/%u %c %016lx %s%s | %s |", r->time / hz, (r->time % hz) * 1000000 / hz,
+	    v->vm->name, v->id, r->mode == PRV_U ? 'U' : 'S', r->pc, kind_names[kind],
+	    r->chained ? "+" : "", insn);
+
+	/* What Umbra did. */
+	if (kind == TRACE_SBI) {
+		const char *name = sbi_ext_name(r->a[7]);
+		if (name)
+			OUT(" %s", name);
+		else
+			OUT(" ext=0x%lx", r->a[7]);
+		OUT(" fid=%lu a0=0x%lx a1=0x%lx a2=0x%lx", r->a[6], r->a[0], r->a[1], r->a[2]);
+		/* Its result, if it returned to the instruction after the ecall. */
+		if (returned && v->tf.pc == r->pc + 4)
+			OUT(" -> err=%ld val=0x%lx", (long)v->tf.x[REG_A0], v->tf.x[REG_A1]);
+	}
+	if (kind == TRACE_PF || (kind == TRACE_MMIO && is_page_fault(r->cause))) {
+		static const char *const access[] = { "fetch", "load", "store" };
+		uint64_t c = r->cause;
+		OUT(" %s va=0x%lx ->", access[(c == CAUSE_LOAD_PAGE_FAULT || c == CAUSE_LOAD_GUEST_PAGE_FAULT) ? 1
+					      : (c == CAUSE_STORE_PAGE_FAULT || c == CAUSE_STORE_GUEST_PAGE_FAULT) ? 2 : 0],
+		    r->tval);
+		if (kind == TRACE_MMIO)
+			OUT(" mmio");
+		else if (v->stats.injected != r->injected && is_page_fault(v->csr.scause))
+			OUT(" guest-fault");
+		else if (v->spt.stats.fills != r->fills)
+			OUT(v->spt.stats.ad_updates != r->ad_updates ? " fill a/d" : " fill");
+		else if (v->stats.injected == r->injected)
+			OUT(" retry");
+	}
+	if (r->len)
+		OUT(" %s", r->detail);
+	if (kind == TRACE_CSR && r->csr_noted) {
+		const char *name = decode_csr_name(in.csr);
+		char num[8];
+		bool writes = in.op == DECODE_OP_CSRRW || in.op == DECODE_OP_CSRRWI || in.rs1;
+		if (!name) {
+			snprintf(num, sizeof(num), "0x%x", in.csr);
+			name = num;
+		}
+		if (writes)
+			OUT(" %s 0x%016lx -> 0x%016lx", name, r->csr_old, r->csr_new);
+		else
+			OUT(" %s 0x%016lx (read)", name, r->csr_old);
+	}
+	if (have_insn && in.op == DECODE_OP_SRET && returned)
+		OUT(" -> %c pc=0x%lx", v->mode == PRV_U ? 'U' : 'S', v->tf.pc);
+	if (have_insn && in.op == DECODE_OP_SFENCE_VMA) {
+		if (in.rs1)
+			OUT(" va=0x%lx", v->tf.x[in.rs1]);
+		else
+			OUT(" every va");
+		if (in.rs2)
+			OUT(" asid=0x%lx", v->tf.x[in.rs2]);
+		else
+			OUT(" every asid");
+	}
+	/* The trap the guest was given (the last one, if several). */
+	if (v->stats.injected != r->injected)
+		OUT(" => %s tval=0x%lx", vcpu_cause_name(v->csr.scause), v->csr.stval);
+	if (!returned)
+		OUT(" (the guest ends)");
+#undef OUT
+	n = MIN(n, (unsigned)sizeof(line) - 2);
+	line[n++] = '\n';
+	append(line, n);
 }
 
 void trace_exit_end(struct vcpu *v)
 {
-	struct trace_rec *r = &v->trace_rec;
-	struct decode_insn in;
-
-	if (r->have_insn && decode_insn(r->raw, &in) == 0) {
-		/* sret: where it went; sfence.vma: what it flushed. */
-		if (in.op == DECODE_OP_SRET)
-			note(r, "-> %c pc=0x%lx", v->mode == PRV_U ? 'U' : 'S', v->tf.pc);
-		if (in.op == DECODE_OP_SFENCE_VMA && r->kind < 0) {
-			if (in.rs1)
-				note(r, "va=0x%lx ", v->tf.x[in.rs1]);
-			else
-				note(r, "every va ");
-			if (in.rs2)
-				note(r, "asid=0x%lx", v->tf.x[in.rs2]);
-			else
-				note(r, "every asid");
-		}
-	}
-	emit(v);
+	emit(v, true);
 	v->trace = NULL;
+}
+
+void trace_exit_abandon(struct vcpu *v)
+{
+	emit(v, false);
+	v->trace = NULL;
+}
+
+void trace_exit_step(struct vcpu *v)
+{
+	struct trace_rec *r = v->trace;
+
+	emit(v, true);
+	r->chained = true;
+	snapshot(v, r);
 }
 
 /* ---- Notes from the handlers ------------------------------------------------------ */
 
-void trace_note_insn(struct vcpu *v, uint32_t raw)
-{
-	struct trace_rec *r = v->trace;
-
-	/* A second instruction in one exit (a chain of patched sites): the
-	 * first one's line goes out, the next one starts where the pc is now. */
-	if (r->have_insn) {
-		trace_exit_end(v);
-		v->trace = r;
-		r->pc = v->tf.pc;
-		r->kind = -1;
-		r->chained = true;
-		r->len = 0;
-		r->detail[0] = 0;
-	}
-	r->raw = raw;
-	r->have_insn = true;
-}
-
-void trace_note_csr(struct vcpu *v, uint16_t csr, uint64_t old, uint64_t new_val, bool wrote)
+void trace_note_csr(struct vcpu *v, uint64_t old, uint64_t new_val)
 {
 	struct trace_rec *r = v->trace;
 
 	r->kind = TRACE_CSR;
-	if (wrote)
-		note(r, "%s 0x%016lx -> 0x%016lx", decode_csr_name(csr), old, new_val);
-	else
-		note(r, "%s 0x%016lx (read)", decode_csr_name(csr), old);
-}
-
-#define INSN_ECALL 0x00000073
-
-void trace_note_sbi_call(struct vcpu *v, const char *ext, uint64_t ext_id, uint64_t fid,
-			 const uint64_t arg[6])
-{
-	struct trace_rec *r = v->trace;
-
-	r->kind = TRACE_SBI;
-	r->raw = INSN_ECALL;	/* (what trapped: no need to read it) */
-	r->have_insn = true;
-	if (ext)
-		note(r, "%s ", ext);
-	else
-		note(r, "ext=0x%lx ", ext_id);
-	note(r, "fid=%lu a0=0x%lx a1=0x%lx a2=0x%lx", fid, arg[0], arg[1], arg[2]);
-}
-
-/* (An SBI call that does not return, a shutdown or hart_stop, has none.) */
-void trace_note_sbi_result(struct vcpu *v, long error, long value)
-{
-	note(v->trace, " -> err=%ld val=0x%lx", error, value);
-}
-
-void trace_note_pf(struct vcpu *v, uint64_t va, int acc, const char *action)
-{
-	struct trace_rec *r = v->trace;
-	static const char *const access[] = { "load", "store", "fetch" };
-
-	note(r, "%s va=0x%lx -> %s", access[acc % 3], va, action);
+	r->csr_noted = true;
+	r->csr_old = old;
+	r->csr_new = new_val;
 }
 
 void trace_note_mmio(struct vcpu *v, const char *dev, uint64_t off, unsigned width,
@@ -359,20 +387,6 @@ void trace_note_mmio(struct vcpu *v, const char *dev, uint64_t off, unsigned wid
 	struct trace_rec *r = v->trace;
 
 	r->kind = TRACE_MMIO;
-	note(r, "%s%s+0x%03lx %s %u %s 0x%lx", r->len ? " " : "", dev, off,
-	     store ? "store" : "load", width, store ? "<-" : "->", val);
-}
-
-void trace_note_inject(struct vcpu *v, uint64_t cause, uint64_t tval)
-{
-	struct trace_rec *r = v->trace;
-
-	note(r, "%s=> %s tval=0x%lx", r->len ? " " : "", vcpu_cause_name(cause), tval);
-}
-
-void trace_note(struct vcpu *v, const char *text)
-{
-	struct trace_rec *r = v->trace;
-
-	note(r, "%s%s", r->len ? " " : "", text);
+	note(r, "%s+0x%03lx %s %u %s 0x%lx", dev, off, store ? "store" : "load", width,
+	     store ? "<-" : "->", val);
 }

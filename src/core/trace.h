@@ -20,11 +20,18 @@
  * A kind marked '+' is one more instruction emulated in the same exit
  * (a trap-and-patch chain, src/patch), not an exit of its own.
  *
- * How it is wired: trap_handle() opens a record for the exit
- * (trace_exit_begin), the handlers add what they did through the
- * trace_note_* calls below, each behind `if (trace_on(v))`, and
- * trace_exit_end() writes the line.  With tracing off an exit pays one
- * load and branch; built with -DUMBRA_NO_TRACE not even that (make bench
+ * How it is wired, so that tracing costs nothing while it is off: only
+ * the dispatcher knows about it.  trap_handle() opens a record for the
+ * exit (trace_exit_begin: the time, pc, cause, the guest's a0-a7 and a few
+ * counters), and at the end of the exit trace_exit_end() works out from
+ * the vCPU what happened (the instruction Umbra read, v->insn_raw; a0/a1
+ * after an SBI call; a trap injected, from the injected count and the
+ * guest's scause/stval; a shadow fill, from the shadow cache's counters)
+ * and writes the line.  Only two things cannot be seen afterwards and are
+ * noted where they happen: a CSR's value before the write
+ * (trace_note_csr) and a device access (trace_note_mmio), each behind
+ * `if (trace_on(v))`.  With tracing off an exit pays a load and a branch
+ * at each end; built with -DUMBRA_NO_TRACE not even that (make bench
  * compares the two).
  */
 #ifndef UMBRA_TRACE_H
@@ -46,13 +53,16 @@ enum trace_kind {
 /* The exit being traced (struct vcpu holds one). */
 struct trace_rec {
 	uint64_t time, pc, cause, tval;
+	uint64_t a[8];           /* the guest's a0-a7 when it exited */
+	uint64_t injected;       /* vcpu_stats.injected then */
+	uint64_t fills, ad_updates;   /* the shadow cache's counters then */
+	uint64_t csr_old, csr_new;    /* trace_note_csr */
 	uint8_t mode;            /* virtual privilege at the exit */
-	int8_t kind;             /* -1: not known yet */
-	bool have_insn;          /* 'raw' is the instruction emulated */
+	int8_t kind;             /* set by a note; -1: worked out at the end */
 	bool chained;            /* not an exit: one more instruction of one */
-	uint32_t raw;
+	bool csr_noted;
 	unsigned len;            /* of 'detail' */
-	char detail[TRACE_DETAIL_MAX];
+	char detail[TRACE_DETAIL_MAX];   /* trace_note_mmio's words */
 };
 
 /* The kinds being traced now (0: tracing is off). */
@@ -79,18 +89,16 @@ void trace_flush(void);
 
 void trace_exit_begin(struct vcpu *v);
 void trace_exit_end(struct vcpu *v);
+/* A second instruction emulated in one exit (a trap-and-patch chain): the
+ * line of the first goes out, a '+' line begins. */
+void trace_exit_step(struct vcpu *v);
+/* An exit that does not return to the dispatcher (the guest shut down). */
+void trace_exit_abandon(struct vcpu *v);
 
-/* What the handlers did, in the words of the trace line.  Each appends to
- * the exit's record (and may settle its kind). */
-void trace_note_insn(struct vcpu *v, uint32_t raw);
-void trace_note_csr(struct vcpu *v, uint16_t csr, uint64_t old, uint64_t new_val, bool wrote);
-void trace_note_sbi_call(struct vcpu *v, const char *ext, uint64_t ext_id, uint64_t fid,
-			 const uint64_t arg[6]);
-void trace_note_sbi_result(struct vcpu *v, long error, long value);
-void trace_note_pf(struct vcpu *v, uint64_t va, int acc, const char *action);
+/* What cannot be seen after the exit: the emulated CSR's value before and
+ * after the instruction, and a load or store done on a device. */
+void trace_note_csr(struct vcpu *v, uint64_t old, uint64_t new_val);
 void trace_note_mmio(struct vcpu *v, const char *dev, uint64_t off, unsigned width,
 		     bool store, uint64_t val);
-void trace_note_inject(struct vcpu *v, uint64_t cause, uint64_t tval);
-void trace_note(struct vcpu *v, const char *text);
 
 #endif

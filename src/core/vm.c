@@ -242,7 +242,7 @@ void vm_exit(struct vm *vm, int reason)
 	/* The exit that got here (an SBI shutdown) does not return to the
 	 * dispatcher: its trace line goes out now. */
 	if (self && trace_on(self))
-		trace_exit_end(self);
+		trace_exit_abandon(self);
 	if (!vm)
 		machine_end(false);
 	if (__atomic_exchange_n(&vm->ended, 1, __ATOMIC_ACQ_REL)) {

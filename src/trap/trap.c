@@ -131,8 +131,7 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 	    gpa - d->base + in.width > d->size)
 		return -1;
 	v->stats.insn[in.op]++;
-	if (trace_on(v))
-		trace_note_insn(v, raw);
+	v->insn_raw = raw;
 	if (in.cls == DECODE_CLASS_STORE) {
 		val = v->tf.x[in.rs2];
 		if (in.width < 8)

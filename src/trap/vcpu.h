@@ -103,6 +103,8 @@ struct vcpu_stats {
 struct vcpu {
 	struct trap_frame tf;     /* must stay first: sscratch points here */
 	struct vm *vm;
+	struct trace_rec *trace;  /* this exit's trace record; NULL: not traced
+				     (core/trace.h; near the front: a short offset) */
 	struct hart *hart;        /* the hart it runs on (fixed: sched_add) */
 	struct sched_vcpu sched;  /* its thread on that hart (core/sched.c) */
 	unsigned id;              /* the guest's hart id */
@@ -149,8 +151,7 @@ struct vcpu {
 	} hs;
 	struct sbi_vcpu_state sbi;   /* the SBI's per-vCPU state (sbi_state.h) */
 	struct vcpu_stats stats;
-	struct trace_rec *trace;     /* this exit's trace record, NULL: not traced (core/trace.h) */
-	struct trace_rec trace_rec;
+	struct trace_rec trace_rec;  /* (the record trace points to) */
 };
 
 /*
@@ -263,5 +264,7 @@ void vcpu_post(struct vcpu *v, uint32_t req);
 void vcpu_print_stats(struct vm *vm);
 /* An scause value's name in the exit table ("load page fault"). */
 const char *vcpu_cause_name(uint64_t cause);
+/* An SBI extension's name in the exit table ("time"); NULL: none such. */
+const char *sbi_ext_name(unsigned long id);
 
 #endif
