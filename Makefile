@@ -59,7 +59,8 @@ LIBFDT_RO    := $(addprefix $(LIBFDT_SRC)/,fdt.c fdt_ro.c)
 # Umbra's pure parts compiled for the host (UMBRA_HOST_TEST: a simulated hart's
 # CSRs, see src/include/umbra.h), each test with the sources it exercises.
 # They run under AddressSanitizer and UBSan: any report fails the test.
-HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST \
+# (UMBRA_NO_TRACE: the exit trace's hooks compile away; the trace is Umbra's.)
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -DUMBRA_NO_TRACE \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
@@ -107,11 +108,17 @@ HARTS   ?=
 MEM     ?= 128M
 CPU     ?= rv64,h=false
 PATCH   ?= 1
+# The exit trace (src/core/trace.h): TRACE=csr,sbi,pf,mmio,irq,priv,exc|all, written
+# to TRACE_FILE; TRACE_VCPU=NAME/N and TRACE_PC=LO-HI (hex) narrow it.
+TRACE   ?=
+TRACE_FILE ?= $(BUILD)/trace.log
 RUN_ARGS = $(GUEST_ARGS) --backend $(BACKEND) --smp $(SMP) $(if $(HARTS),--harts $(HARTS)) --mem $(MEM) \
 	--cpu "$(CPU)" --patch $(PATCH) --umbra $(BUILD)/umbra.bin \
 	$(if $(APPEND),--append "$(APPEND)") $(if $(INITRD),--initrd "$(INITRD)") \
 	$(if $(DISK),--disk "$(DISK)") $(if $(HARTS),--harts $(HARTS)) \
-	$(if $(filter 1,$(NET)),--net) $(if $(HOSTFWD),--hostfwd $(HOSTFWD))
+	$(if $(filter 1,$(NET)),--net) $(if $(HOSTFWD),--hostfwd $(HOSTFWD)) \
+	--trace-file $(TRACE_FILE) $(if $(TRACE),--trace $(TRACE)) \
+	$(if $(TRACE_VCPU),--trace-vcpu $(TRACE_VCPU)) $(if $(TRACE_PC),--trace-pc $(TRACE_PC))
 
 .PHONY: all deps run test test-quick debug bench clean help host-tests guests fuzz fuzzers configs
 all: $(BUILD)/umbra.bin $(UMBRA_CONFIG) guests configs
@@ -124,6 +131,9 @@ help:
 	@echo "             PATCH=0 (shadow: trap every privileged instruction, no ebreak patches)"
 	@echo "             CONFIG=configs/x.dts: several guests (README: Configurations) HARTS=n"
 	@echo "             NET=1 (a network card, QEMU user networking) HOSTFWD=port (-> guest :80)"
+	@echo "             TRACE=csr,sbi,pf,mmio,irq,priv,exc|all: one line per exit into TRACE_FILE"
+	@echo "             (default build/trace.log); TRACE_VCPU=name/n TRACE_PC=lo-hi narrow it;"
+	@echo "             console keys: Ctrl-] t trace on/off, Ctrl-] s exit statistics so far"
 	@echo "make linux-images  build the Linux guest (kernel, initramfs, disk)"
 	@echo "make test    every test: host unit tests, fuzzers, test guests, Linux"
 	@echo "make test-quick  the same without the Linux guest (no kernel build)"
@@ -177,6 +187,21 @@ $(BUILD)/umbra.elf: $(UMBRA_OBJS) $(BUILD)/libfdt.a src/core/umbra.ld
 $(BUILD)/umbra.bin: $(BUILD)/umbra.elf
 	@$(OBJCOPY) -O binary $< $@
 
+# The same Umbra with the exit trace's hooks compiled out (UMBRA_NO_TRACE,
+# src/core/trace.h): make bench runs both to show that tracing, while off,
+# costs nothing measurable.
+UMBRA_NT_OBJS := $(patsubst %,$(BUILD)/umbra-notrace/%.o,$(UMBRA_SRCS))
+
+$(BUILD)/umbra-notrace/%.o: % $(BUILD)/umbra-notrace/%.d $(BUILD)/libfdt/.extracted
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no trace)"
+	@$(CC) $(UMBRA_CFLAGS) -DUMBRA_NO_TRACE -MMD -MP -c $< -o $@
+
+$(BUILD)/umbra-notrace.bin: $(UMBRA_NT_OBJS) $(BUILD)/libfdt.a src/core/umbra.ld
+	@echo "  LD      $@"
+	@$(CC) $(UMBRA_LDFLAGS) -o $(BUILD)/umbra-notrace.elf $(UMBRA_NT_OBJS) $(BUILD)/libfdt.a
+	@$(OBJCOPY) -O binary $(BUILD)/umbra-notrace.elf $@
+
 guests: $(GUEST_ELFS)
 
 configs: $(CONFIG_DTBS)
@@ -227,7 +252,7 @@ host-tests: $(HOST_TESTS)
 # FUZZ_SECONDS and keeps what it found under build/fuzz/.
 FUZZCC       ?= clang
 FUZZ_SECONDS ?= 300
-FUZZ_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -DUMBRA_FUZZ \
+FUZZ_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -DUMBRA_FUZZ -DUMBRA_NO_TRACE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -473,7 +498,7 @@ test-quick: $(BUILD)/.deps all host-tests fuzzers
 
 # BENCH_ARGS: bench.py's options, e.g. "--runs 1 --configs native,shadow"
 # (bench/bench.py --help); UMBRA_BIN in the environment: another Umbra image.
-bench: $(BUILD)/.deps all linux-images
+bench: $(BUILD)/.deps all linux-images $(BUILD)/umbra-notrace.bin
 	@$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 clean:
@@ -487,6 +512,6 @@ clean:
 # file, which has the empty rule below: a missing one (never built, or built
 # before there were .d files) counts as changed, so the target is rebuilt
 # and writes it.
-DEP_FILES := $(UMBRA_OBJS:.o=.d) $(HOST_TESTS:=.d) $(FUZZERS:=.d)
+DEP_FILES := $(UMBRA_OBJS:.o=.d) $(UMBRA_NT_OBJS:.o=.d) $(HOST_TESTS:=.d) $(FUZZERS:=.d)
 $(DEP_FILES):
 include $(wildcard $(DEP_FILES))

@@ -28,6 +28,10 @@ guest's own clock:
     workload, plus one boot that runs none: the guest time is then the
     instructions executed, and the difference of Umbra's exit tables (printed
     at power-off) between the two boots is the workload's exits by cause.
+The exit trace (--only trace, and in every full run): the benchmark guests
+and the syscall workload with -icount on Umbra without the trace's hooks
+(build/umbra-notrace.bin), with them and tracing off (the normal image), and
+with --trace all: tracing off must not differ measurably from no hooks.
 Networking (--net, or --only net): the guest on a virtio-net card (natively
 QEMU's, under Umbra Umbra's on its switch with QEMU's as uplink), QEMU user
 networking: host -> guest TCP throughput (the guest's wget of 64 MiB from a
@@ -42,7 +46,7 @@ machine with fewer cores than vCPUs the speedup stops at the core count.
 
 Results: printed tables, build/bench/results.json, build/bench/workloads.png.
 
-    bench.py [--only micro|linux|scaling|net] [--scaling] [--net] [--runs N]
+    bench.py [--only micro|linux|trace|scaling|net|multi] [--scaling] [--net] [--runs N]
              [--configs native,shadow,...] [--workloads syscall,pipes,...]
              [--no-icount] [--umbra FILE]
 The Umbra image is $UMBRA_BIN, or build/umbra.bin.
@@ -78,7 +82,10 @@ CONFIGS = {
 UMBRA_CONFIGS = ["shadow", "shadow-nopatch", "hext"]
 
 UMBRA = os.environ.get("UMBRA_BIN", os.path.join(BUILD, "umbra.bin"))
+# The same Umbra with the exit trace's hooks compiled out (make bench builds it).
+UMBRA_NOTRACE = os.path.join(BUILD, "umbra-notrace.bin")
 OUT = os.path.join(BUILD, "bench")
+TRACE_ARGS = []         # run.py's trace options for the runs (trace_figures)
 
 
 def run_py_args(config, icount):
@@ -86,7 +93,7 @@ def run_py_args(config, icount):
     backend, cpu, patch = CONFIGS[config]
     args = ["--backend", backend, "--cpu", cpu, "--umbra", UMBRA]
     if backend != "native":
-        args += ["--patch", patch]
+        args += ["--patch", patch] + TRACE_ARGS
     return args + (["--icount"] if icount else [])
 
 
@@ -329,6 +336,60 @@ def icount_runs(config, names):
             times[name] = t
             exits[name] = diff_exits(table, base) if table and base else None
     return times, exits
+
+
+# ---- What the exit trace costs -------------------------------------------------------
+
+def trace_figures(configs):
+    """Tracing off must cost nothing measurable.  Each benchmark guest and a
+    Linux workload run with -icount shift=0 (instruction counts: exact and
+    repeatable) on three Umbra images: without the trace's hooks
+    (umbra-notrace.bin), with them but tracing off (umbra.bin: what everyone
+    runs), and tracing everything (--trace all).  Returns {config: {...}}."""
+    global UMBRA, TRACE_ARGS
+    if not os.path.exists(UMBRA_NOTRACE):
+        sys.exit(f"bench: {UMBRA_NOTRACE} is missing: make bench builds it")
+    print()
+    print("What the exit trace costs: instructions per operation with -icount shift=0")
+    print("  no hooks = umbra-notrace.bin (trace compiled out), off = umbra.bin with tracing off,")
+    print("  on = umbra.bin --trace all (one line per exit into a file)")
+    main_umbra = UMBRA
+    variants = [("no hooks", UMBRA_NOTRACE, []), ("off", main_umbra, []),
+                ("on", main_umbra, ["--trace", "all"])]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in [c for c in configs if c in ("shadow", "hext")]:
+            res = {}
+            for label, image, targs in variants:
+                UMBRA = image
+                TRACE_ARGS = targs + (["--trace-file", os.path.join(tmp, "t.log")] if targs else [])
+                progress(f"{c}: trace cost, {label}")
+                try:
+                    res[label] = {g: measure(g, c, True) for g in BENCHES}
+                    with tempfile.TemporaryDirectory() as ltmp:
+                        lg = LinuxGuest(c, True, ltmp)
+                        lg.boot()
+                        res[label]["linux"] = {"syscall workload (per syscall)": (
+                            round(lg.bench("syscall")[1] * 1e9 / OPS["syscall"][0]), 0)}
+                        lg.poweroff()
+                finally:
+                    UMBRA, TRACE_ARGS = main_umbra, []
+            print()
+            print(f"  {c}:{'':22} {'no hooks':>10} {'off':>10} {'off/no':>8} {'on':>10} {'on/no':>8}")
+            results[c] = {}
+            worst = 0.0
+            for g in BENCHES + ["linux"]:
+                for op, (base, _) in res["no hooks"][g].items():
+                    off = res["off"][g].get(op, (0, 0))[0]
+                    on = res["on"][g].get(op, (0, 0))[0]
+                    results[c][f"{g}: {op}"] = {"no hooks": base, "off": off, "on": on}
+                    if base:
+                        worst = max(worst, abs(off - base) / base)
+                    print(f"  {op[:28]:28} {base:10} {off:10} {ratio(off, base) or 0:7.3f}x "
+                          f"{on:10} {ratio(on, base) or 0:7.1f}x")
+            results[c]["worst off/no-hooks difference"] = worst
+            print(f"  largest difference, tracing off vs no hooks: {100 * worst:.2f}%")
+    return results
 
 
 def per_op(x):
@@ -766,7 +827,7 @@ def chart(linux, mach, path):
 def main():
     global UMBRA
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["micro", "linux", "scaling", "net", "multi"],
+    p.add_argument("--only", choices=["micro", "linux", "trace", "scaling", "net", "multi"],
                    help="run only this part")
     p.add_argument("--net", action="store_true",
                    help="also the networking table (TCP throughput, ping; QEMU user networking)")
@@ -804,6 +865,8 @@ def main():
         results["micro"] = micro_figures(configs)
     if args.only in (None, "linux"):
         results["linux"] = linux_figures(configs, names, args.runs, not args.no_icount)
+    if args.only in (None, "trace"):
+        results["trace"] = trace_figures(configs)
     if args.only == "scaling" or (args.scaling and args.only is None):
         results["scaling"] = scaling_figures(configs, args.runs)
     if args.only == "net" or (args.net and args.only is None):

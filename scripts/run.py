@@ -236,11 +236,48 @@ def umbra_cmd(args, mem):
     nets = sum(g["network"] == "1" for g in plan)
     if nets:
         cmd += net_args(args, nets)
+    # The exit trace's way out: a virtio console whose port QEMU writes
+    # into a file (src/host/virtio_console.c; Umbra writes to it only while
+    # tracing, from --trace or Ctrl-] t).
+    trace_file = args.trace_file or os.path.join(work, "trace.log")
+    cmd += ["-chardev", f"file,id=umbratrace,path={trace_file}",
+            "-device", "virtio-serial-device,max_ports=1",
+            "-device", "virtconsole,chardev=umbratrace,nr=0"]
     csize = os.path.getsize(dtb)
     top = align_down(top - csize, 4096)
     cmd += ["-device", f"loader,file={dtb},addr={top:#x},force-raw=on"]
-    cmd += ["-append", f"config={top:#x},{csize} backend={args.backend} patch={args.patch}"]
+    umbra_args = f"config={top:#x},{csize} backend={args.backend} patch={args.patch}"
+    for opt, val in (("trace", args.trace), ("trace_vcpu", args.trace_vcpu),
+                     ("trace_pc", args.trace_pc)):
+        if val:
+            umbra_args += f" {opt}={val}"
+    cmd += ["-append", umbra_args]
     return cmd
+
+
+TRACE_KINDS = ("csr", "sbi", "pf", "mmio", "irq", "priv", "exc", "all")
+
+
+def check_trace_args(args):
+    """The trace options, checked before QEMU starts (Umbra checks them
+    again and refuses what it cannot parse)."""
+    for k in args.trace.split(",") if args.trace else []:
+        if k not in TRACE_KINDS:
+            die(f"--trace {args.trace}: unknown kind '{k}' (kinds: {', '.join(TRACE_KINDS)})")
+    if args.trace_vcpu and not re.fullmatch(r"([A-Za-z][A-Za-z0-9_-]*)?(/?[0-9]+)?",
+                                            args.trace_vcpu):
+        die(f"--trace-vcpu {args.trace_vcpu}: give NAME/N, NAME or N")
+    if args.trace_pc:
+        m = re.fullmatch(r"(?:0x)?([0-9a-fA-F]+)-(?:0x)?([0-9a-fA-F]+)", args.trace_pc)
+        if not m or int(m[1], 16) >= int(m[2], 16):
+            die(f"--trace-pc {args.trace_pc}: give LO-HI in hex, LO below HI")
+        args.trace_pc = f"{m[1]}-{m[2]}"
+    if args.trace_file:
+        d = os.path.dirname(os.path.abspath(args.trace_file))
+        if not os.path.isdir(d):
+            die(f"--trace-file {args.trace_file}: no directory {d}")
+    if args.backend == "native" and (args.trace or args.trace_vcpu or args.trace_pc):
+        die("--trace: a native run has no Umbra to trace its exits")
 
 
 def main():
@@ -270,8 +307,16 @@ def main():
                    "guest's 10.0.2.(15 + i):80; 0: none)")
     p.add_argument("--mac", default="52:54:00:12:34:10",
                    help="with --net, natively: the card's address (Umbra's first guest's)")
+    p.add_argument("--trace", default="",
+                   help="exit trace: kinds csr,sbi,pf,mmio,irq,priv,exc or all (Ctrl-] t "
+                   "toggles it at run time)")
+    p.add_argument("--trace-file", default="",
+                   help="where the trace goes (default: a file in the run's work directory)")
+    p.add_argument("--trace-vcpu", default="", help="trace only this vCPU: NAME/N, NAME or N")
+    p.add_argument("--trace-pc", default="", help="trace only guest pcs in LO-HI (hex)")
     p.add_argument("--print-cmd", action="store_true")
     args = p.parse_args()
+    check_trace_args(args)
 
     if args.config:
         if args.backend == "native":

@@ -12,10 +12,13 @@
  *
  *	Ctrl-] 1 .. Ctrl-] 9   input goes to guest 1 .. 9 (config order)
  *	Ctrl-] Ctrl-]          one Ctrl-] for the guest that has the focus
+ *	Ctrl-] s               print the exit statistics so far (the guests run on)
+ *	Ctrl-] t               exit trace on or off (core/trace.h)
  *	Ctrl-] ?               list the guests (and these keys)
  *
  * (Ctrl-A is QEMU's own escape under -nographic; Ctrl-] is not.)  With one
- * guest nothing is tagged and every byte typed is the guest's.
+ * guest nothing is tagged, and every byte typed but these sequences is the
+ * guest's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "lock.h"
 #include "platform.h"
 #include "vm.h"
+#include "trace.h"
 
 static bool have_uart;
 /* Whole lines (and the UART's registers) one hart at a time; last in the
@@ -47,6 +51,7 @@ static struct {
 static unsigned nguests;
 static unsigned focus;           /* the guest that gets what is typed */
 static bool escape;              /* Ctrl-] was typed: the next key is a command */
+static bool stats_wanted;        /* Ctrl-] s: print them once the lock is free */
 static bool at_line_start = true;  /* (one guest: untagged, unbuffered) */
 static int open_line = -1;         /* the guest whose unfinished line is on
 				      the terminal (-1: none) */
@@ -139,19 +144,26 @@ static void say_locked(const char *s)
 /* A key after Ctrl-]: a command, not input. */
 static void escape_command(int c)
 {
-	char buf[96];
+	char buf[120];
 
 	if (c == CONSOLE_ESCAPE) {
 		typeof(guests[0]) *g = &guests[focus];
 		if (g->in_count < CONSOLE_IN_SIZE)
 			g->in[(g->in_head + g->in_count++) % CONSOLE_IN_SIZE] = (uint8_t)c;
+	} else if (c == 's') {
+		stats_wanted = true;
+	} else if (c == 't') {
+		/* (console lock, then trace_lock: the order of lock.h) */
+		snprintf(buf, sizeof(buf), "\numbra: %s\n", trace_toggle());
+		say_locked(buf);
 	} else if (c >= '1' && c <= '9' && (unsigned)(c - '1') < nguests) {
 		focus = c - '1';
 		snprintf(buf, sizeof(buf), "\numbra: input goes to guest %u, %s\n", focus + 1,
 			 guests[focus].name);
 		say_locked(buf);
 	} else {
-		say_locked("\numbra: Ctrl-] then: 1-9 type to that guest, Ctrl-] a Ctrl-], ? this list\n");
+		say_locked("\numbra: Ctrl-] then: 1-9 type to that guest, Ctrl-] a Ctrl-], "
+			   "s exit statistics, t trace on/off, ? this list\n");
 		for (unsigned i = 0; i < nguests; i++) {
 			snprintf(buf, sizeof(buf), "umbra:   %u %s%s\n", i + 1, guests[i].name,
 				 i == focus ? " (has the input)" : "");
@@ -174,10 +186,10 @@ static void input_poll_locked(void)
 		int c = have_uart ? host_uart_getc() : fw_getchar();
 		if (c < 0)
 			return;
-		if (nguests > 1 && escape) {
+		if (escape) {
 			escape = false;
 			escape_command(c);
-		} else if (nguests > 1 && c == CONSOLE_ESCAPE) {
+		} else if (c == CONSOLE_ESCAPE) {
 			escape = true;
 		} else {
 			g->in[(g->in_head + g->in_count++) % CONSOLE_IN_SIZE] = (uint8_t)c;
@@ -199,7 +211,11 @@ int console_guest_getc(unsigned id)
 		guests[id].in_head = (guests[id].in_head + 1) % CONSOLE_IN_SIZE;
 		guests[id].in_count--;
 	}
+	bool stats = stats_wanted;
+	stats_wanted = false;
 	spin_unlock(&console_lock);
+	if (stats)
+		vm_print_all_stats();
 	return c;
 }
 

@@ -25,6 +25,8 @@
  *                    addresses (net/vswitch.c)
  *   4. mm lock       the host page allocator (core/mm.c)
  *   5. console lock  Umbra's console output and the host UART (core/console.c)
+ *   6. trace_lock    the exit trace's buffer and the host virtio console
+ *                    it goes out through (core/trace.c)
  * and two per-vCPU locks that are taken alone, holding nothing else:
  *      vcpu->fence.lock  the remote fences posted to it (trap/request.c)
  *      vcpu->start_lock  HSM hart_start claiming it (trap/sbi_hsm.c)

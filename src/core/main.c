@@ -61,11 +61,13 @@ struct boot_args {
 	uint64_t config_pa, config_size;   /* the staged configuration (config.h) */
 	const char *backend;               /* auto, shadow or hext */
 	bool patch;                        /* shadow: patch hot sites (src/patch) */
+	const char *trace, *trace_vcpu, *trace_pc;   /* the exit trace (trace.h) */
 };
 
 /*
  * Umbra's command line (chosen/bootargs of the host DT, written by
- * scripts/run.py): "config=ADDR,SIZE [backend=auto|shadow|hext] [patch=0|1]".
+ * scripts/run.py): "config=ADDR,SIZE [backend=auto|shadow|hext] [patch=0|1]
+ * [trace=KINDS] [trace_vcpu=NAME/N] [trace_pc=LO-HI]".
  * The configuration lists the guests; run.py staged it, and each guest's
  * images, in host RAM with QEMU's loader device.
  */
@@ -97,6 +99,12 @@ static int parse_cmdline(const char *line, struct boot_args *args)
 				err = ERR_INVAL;
 		} else if (!strcmp(tok, "patch=0") || !strcmp(tok, "patch=1")) {
 			args->patch = tok[6] == '1';
+		} else if (!strncmp(tok, "trace=", 6)) {
+			args->trace = tok + 6;
+		} else if (!strncmp(tok, "trace_vcpu=", 11)) {
+			args->trace_vcpu = tok + 11;
+		} else if (!strncmp(tok, "trace_pc=", 9)) {
+			args->trace_pc = tok + 9;
 		} else {
 			pr_err("unknown option '%s' on Umbra's command line\n", tok);
 			return ERR_INVAL;
@@ -106,6 +114,8 @@ static int parse_cmdline(const char *line, struct boot_args *args)
 			return err;
 		}
 	}
+	if (trace_configure(args->trace, args->trace_vcpu, args->trace_pc))
+		return ERR_INVAL;
 	if (!args->config_size) {
 		pr_err("no configuration given (config=ADDR,SIZE; boot Umbra through scripts/run.py)\n");
 		return ERR_INVAL;
@@ -308,6 +318,7 @@ void umbra_main(unsigned long hartid, uint64_t fdt_pa)
 		if (err && err != ERR_NOTFOUND)
 			fail("the host's virtio-blk disks", err);
 	}
+	trace_start();
 
 	const struct vcpu_backend *backend = hext ? &hext_backend : &vcpu_backend_shadow;
 	for (nvms = 0; nvms < config.nguests; nvms++) {

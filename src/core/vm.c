@@ -13,6 +13,7 @@
 #include "net.h"
 #include "hart.h"
 #include "sched.h"
+#include "trace.h"
 
 /* Every VM created, for the end of the machine: it ends with the last. */
 static struct vm *vms[VM_MAX];
@@ -212,6 +213,7 @@ static void __attribute__((noreturn)) machine_end(bool pass)
 	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_ACQ_REL))
 		for (;;)
 			__asm__ volatile("wfi");
+	trace_flush();
 	volatile uint32_t *fin = platform.finisher_pa ? mm_map_io(platform.finisher_pa, 4) : NULL;
 	if (fin) {
 		/* QEMU ends with this status once it handles the request; a
@@ -237,6 +239,10 @@ void vm_exit(struct vm *vm, int reason)
 {
 	struct vcpu *self = hart_this()->vcpu;
 
+	/* The exit that got here (an SBI shutdown) does not return to the
+	 * dispatcher: its trace line goes out now. */
+	if (self && trace_on(self))
+		trace_exit_end(self);
 	if (!vm)
 		machine_end(false);
 	if (__atomic_exchange_n(&vm->ended, 1, __ATOMIC_ACQ_REL)) {
@@ -261,6 +267,15 @@ void vm_exit(struct vm *vm, int reason)
 	if (self && self->vm == vm)
 		vcpu_exit(self);
 	machine_end(false);	/* (only a vCPU of the VM ends it) */
+}
+
+/* Ctrl-] s (console.c): every VM's exit table so far; the guests run on. */
+void vm_print_all_stats(void)
+{
+	for (unsigned i = 0; i < nvms; i++) {
+		console_printf("\numbra: exit statistics of guest %s so far\n", vms[i]->name);
+		vcpu_print_stats(vms[i]);
+	}
 }
 
 void vm_reboot(struct vm *vm, unsigned long type, unsigned long reason)

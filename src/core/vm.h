@@ -109,6 +109,8 @@ static inline void *vm_guest_ram(struct vm *vm, uint64_t gpa, uint64_t len)
  * QEMU.
  */
 void vm_exit(struct vm *vm, int reason) __attribute__((noreturn));
+/* Ctrl-] s: every VM's exit table so far, the guests running on. */
+void vm_print_all_stats(void);
 /* SRST reboot: with one VM the machine restarts (Umbra reloads the guest;
  * returns only if the firmware failed to); with several, only this VM
  * would, which Umbra does not do yet: it stops (vm_exit). */

@@ -112,4 +112,7 @@ int decode_insn(uint32_t raw, struct decode_insn *out);
 /* Lower-case mnemonic of op ("csrrw", "c.lwsp", ...; "unknown"). */
 const char *decode_op_name(enum decode_op op);
 
+#include <stddef.h>
+int decode_format(const struct decode_insn *in, uint32_t raw, char *buf, size_t size);
+const char *decode_csr_name(uint16_t csr);
 #endif /* UMBRA_DECODE_H */

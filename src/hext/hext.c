@@ -128,6 +128,8 @@ static enum trap_outcome exit_virtual_instruction(struct vcpu *v)
 	if (vcpu_fetch_insn(v, &raw))
 		raw = (uint32_t)v->tf.tval;
 	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
+	if (trace_on(v))
+		trace_note_insn(v, v->insn_raw);
 	/* wfi in VS-mode only: in (V)U-mode it is illegal, as on any hart. */
 	if (v->mode == PRV_S && decode_insn(v->insn_raw, &in) == 0 && in.op == DECODE_OP_WFI) {
 		v->stats.insn[in.op]++;
@@ -186,6 +188,8 @@ static enum trap_outcome exit_guest_page_fault(struct vcpu *v)
 	enum spt_access acc = fault_access(v->tf.cause);
 	uint64_t gpa = csr_read(CSR_HTVAL) << 2 | (v->tf.tval & 3);
 
+	if (trace_on(v))
+		trace_note_pf(v, v->tf.tval, acc, "not-ram");
 	if (!fault_in_guest_walk(v, gpa, acc) && vcpu_emulate_mmio(v, gpa, acc) == 0)
 		return TRAP_NEXT;
 	vcpu_inject_trap(v, access_fault(acc), v->tf.tval);

@@ -1,9 +1,9 @@
 /*
  * host.h - Umbra's drivers for the real machine's devices: the UART (the
  * console the user sees), a virtio-blk disk (what a guest's disk is
- * backed by) and a virtio-net card (the uplink of Umbra's virtual switch,
- * src/net).  All are driven by polling: Umbra never takes their
- * interrupts.
+ * backed by), a virtio-net card (the uplink of Umbra's virtual switch,
+ * src/net) and a virtio console (where the exit trace goes).  All are
+ * driven by polling: Umbra never takes their interrupts.
  */
 #ifndef UMBRA_HOST_H
 #define UMBRA_HOST_H
@@ -40,5 +40,12 @@ int host_net_send(const void *frame, uint32_t len);
  * the call); returns how many were taken off the card. */
 unsigned host_net_recv(void (*fn)(void *ctx, const uint8_t *frame, uint32_t len),
 		       void *ctx, unsigned max);
+
+/* The first virtio console among the host's virtio-mmio slots
+ * (virtio_console.c), write-only: where the exit trace goes.  The caller
+ * serialises; 'buf' must be in Umbra's own memory (mm_va_to_pa works). */
+int host_cons_init(const uint64_t *mmio_pa, unsigned n);
+bool host_cons_present(void);
+int host_cons_write(const void *buf, uint32_t len);
 
 #endif

@@ -15,37 +15,9 @@
 #include <string.h>
 #include "host.h"
 #include "mm.h"
+#include "virtio_mmio.h"
 
-/* virtio-mmio registers (Virtio 1.1, 4.2.2). */
-#define VIRTIO_MAGIC            0x000
-#define VIRTIO_VERSION          0x004
-#define VIRTIO_DEVICE_ID        0x008
-#define VIRTIO_DEVICE_FEATURES  0x010
-#define VIRTIO_DEVICE_FEATURES_SEL 0x014
-#define VIRTIO_DRIVER_FEATURES  0x020
-#define VIRTIO_DRIVER_FEATURES_SEL 0x024
-#define VIRTIO_QUEUE_SEL        0x030
-#define VIRTIO_QUEUE_NUM_MAX    0x034
-#define VIRTIO_QUEUE_NUM        0x038
-#define VIRTIO_QUEUE_READY      0x044
-#define VIRTIO_QUEUE_NOTIFY     0x050
-#define VIRTIO_INTERRUPT_STATUS 0x060
-#define VIRTIO_INTERRUPT_ACK    0x064
-#define VIRTIO_STATUS           0x070
-#define VIRTIO_QUEUE_DESC_LOW   0x080
-#define VIRTIO_QUEUE_DESC_HIGH  0x084
-#define VIRTIO_QUEUE_DRIVER_LOW 0x090
-#define VIRTIO_QUEUE_DRIVER_HIGH 0x094
-#define VIRTIO_QUEUE_DEVICE_LOW 0x0a0
-#define VIRTIO_QUEUE_DEVICE_HIGH 0x0a4
-#define VIRTIO_CONFIG           0x100
 
-#define STATUS_ACKNOWLEDGE 1
-#define STATUS_DRIVER      2
-#define STATUS_DRIVER_OK   4
-#define STATUS_FEATURES_OK 8
-
-#define VIRTIO_F_VERSION_1_HI   (1u << 0)   /* feature bit 32 */
 #define VIRTIO_BLK_F_FLUSH      (1u << 9)
 #define VIRTIO_BLK_T_IN    0
 #define VIRTIO_BLK_T_OUT   1
@@ -54,13 +26,9 @@
 #define VIRTIO_BLK_ID_BYTES 20     /* the serial: up to 20 bytes, NUL-padded */
 #define HOST_BLK_MAX 4
 
-#define VIRTQ_DESC_F_NEXT  1
-#define VIRTQ_DESC_F_WRITE 2
 #define QSIZE 4
 
-struct virtq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 struct virtq_avail { uint16_t flags, idx, ring[QSIZE], used_event; };
-struct virtq_used_elem { uint32_t id, len; };
 struct virtq_used { uint16_t flags, idx; struct virtq_used_elem ring[QSIZE]; uint16_t avail_event; };
 struct blk_req { uint32_t type, reserved; uint64_t sector; };
 
@@ -88,52 +56,29 @@ struct host_blk {
 static struct host_blk disks[HOST_BLK_MAX];
 static unsigned ndisks;
 
-#define rd(off)    (blk->regs[(off) / 4])
-#define wr(off, v) (blk->regs[(off) / 4] = (v))
-
-static void wr64(struct host_blk *blk, unsigned lo, uint64_t v)
-{
-	wr(lo, (uint32_t)v);
-	wr(lo + 4, (uint32_t)(v >> 32));
-}
+#define rd(off)    vmmio_rd(blk->regs, off)
+#define wr(off, v) vmmio_wr(blk->regs, off, v)
 
 static int blk_request(struct host_blk *blk, uint32_t type, uint64_t sector, uint64_t pa,
 		       uint32_t len, bool dev_writes);
 
-/* The device initialisation sequence of Virtio 1.1, 3.1.1. */
+/* Bring the disk up (virtio_mmio.c) with its one queue. */
 static int blk_setup(struct host_blk *blk, volatile uint32_t *regs)
 {
+	uint32_t f;
+	int err;
+
 	blk->regs = regs;
-	wr(VIRTIO_STATUS, 0);                         /* reset */
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE);
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-
-	wr(VIRTIO_DEVICE_FEATURES_SEL, 1);
-	if (!(rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_F_VERSION_1_HI))
-		return ERR_NOTSUPP;
-	wr(VIRTIO_DEVICE_FEATURES_SEL, 0);
-	blk->flush = rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_BLK_F_FLUSH;
-	wr(VIRTIO_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
-	wr(VIRTIO_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_DRIVER_FEATURES, blk->flush ? VIRTIO_BLK_F_FLUSH : 0);
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-	if (!(rd(VIRTIO_STATUS) & STATUS_FEATURES_OK))
-		return ERR_NOTSUPP;
-
+	if ((err = vmmio_negotiate(regs, VIRTIO_BLK_F_FLUSH, &f)))
+		return err;
+	blk->flush = f & VIRTIO_BLK_F_FLUSH;
 	blk->q = mm_alloc_page();
 	if (!blk->q)
 		return ERR_NOMEM;
-	wr(VIRTIO_QUEUE_SEL, 0);
-	if (rd(VIRTIO_QUEUE_NUM_MAX) < QSIZE)
-		return ERR_NOTSUPP;
-	wr(VIRTIO_QUEUE_NUM, QSIZE);
-	wr64(blk, VIRTIO_QUEUE_DESC_LOW, mm_va_to_pa(blk->q->desc));
-	wr64(blk, VIRTIO_QUEUE_DRIVER_LOW, mm_va_to_pa(&blk->q->avail));
-	wr64(blk, VIRTIO_QUEUE_DEVICE_LOW, mm_va_to_pa(&blk->q->used));
-	wr(VIRTIO_QUEUE_READY, 1);
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
-			  STATUS_DRIVER_OK);
+	if ((err = vmmio_queue_setup(regs, 0, QSIZE, mm_va_to_pa(blk->q->desc),
+				     mm_va_to_pa(&blk->q->avail), mm_va_to_pa(&blk->q->used))))
+		return err;
+	vmmio_driver_ok(regs);
 
 	/* Config space: capacity in 512-byte sectors (64-bit at offset 0). */
 	blk->capacity = rd(VIRTIO_CONFIG) | (uint64_t)rd(VIRTIO_CONFIG + 4) << 32;
@@ -150,20 +95,13 @@ static int blk_setup(struct host_blk *blk, volatile uint32_t *regs)
 int host_blk_init(const uint64_t *mmio_pa, unsigned n)
 {
 	for (unsigned i = 0; i < n && ndisks < HOST_BLK_MAX; i++) {
-		volatile uint32_t *regs = mm_map_io(mmio_pa[i], 0x200);
-		if (!regs)
-			return ERR_NOMEM;
-		if (regs[VIRTIO_MAGIC / 4] != 0x74726976 || regs[VIRTIO_DEVICE_ID / 4] != 2)
-			continue;
-		if (regs[VIRTIO_VERSION / 4] != 2) {
-			pr_err("host virtio-blk is a legacy (version 1) device; QEMU needs "
-			       "-global virtio-mmio.force-legacy=false\n");
-			return ERR_NOTSUPP;
-		}
-		int err = blk_setup(&disks[ndisks], regs);
+		int err;
+		volatile uint32_t *regs = vmmio_probe(mmio_pa[i], VIRTIO_ID_BLOCK, "virtio-blk", &err);
 		if (err)
 			return err;
-		ndisks++;
+		if (regs && (err = blk_setup(&disks[ndisks], regs)))
+			return err;
+		ndisks += regs != NULL;
 	}
 	return ndisks ? 0 : ERR_NOTFOUND;
 }

@@ -26,37 +26,10 @@
 
 #include "host.h"
 #include "mm.h"
+#include "virtio_mmio.h"
 
-/* virtio-mmio registers (Virtio 1.1, 4.2.2). */
-#define VIRTIO_MAGIC            0x000
-#define VIRTIO_VERSION          0x004
-#define VIRTIO_DEVICE_ID        0x008
-#define VIRTIO_DEVICE_FEATURES  0x010
-#define VIRTIO_DEVICE_FEATURES_SEL 0x014
-#define VIRTIO_DRIVER_FEATURES  0x020
-#define VIRTIO_DRIVER_FEATURES_SEL 0x024
-#define VIRTIO_QUEUE_SEL        0x030
-#define VIRTIO_QUEUE_NUM_MAX    0x034
-#define VIRTIO_QUEUE_NUM        0x038
-#define VIRTIO_QUEUE_READY      0x044
-#define VIRTIO_QUEUE_NOTIFY     0x050
-#define VIRTIO_STATUS           0x070
-#define VIRTIO_QUEUE_DESC_LOW   0x080
-#define VIRTIO_QUEUE_DRIVER_LOW 0x090
-#define VIRTIO_QUEUE_DEVICE_LOW 0x0a0
-#define VIRTIO_CONFIG           0x100
 
-#define STATUS_ACKNOWLEDGE 1
-#define STATUS_DRIVER      2
-#define STATUS_DRIVER_OK   4
-#define STATUS_FEATURES_OK 8
-
-#define VIRTIO_ID_NET           1
-#define VIRTIO_F_VERSION_1_HI   (1u << 0)   /* feature bit 32 */
 #define VIRTIO_NET_F_MAC        (1u << 5)
-
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 #define RXQ 0
 #define TXQ 1
@@ -66,9 +39,7 @@
 #define FRAME_MIN 14
 #define FRAME_MAX 1514
 
-struct virtq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 struct virtq_avail { uint16_t flags, idx, ring[QSIZE], used_event; };
-struct virtq_used_elem { uint32_t id, len; };
 struct virtq_used { uint16_t flags, idx; struct virtq_used_elem ring[QSIZE]; uint16_t avail_event; };
 
 /* One queue's rings, in a page of their own. */
@@ -92,14 +63,7 @@ static struct {
 	bool up;
 } net;
 
-static inline uint32_t rd(unsigned off) { return net.regs[off / 4]; }
-static inline void wr(unsigned off, uint32_t v) { net.regs[off / 4] = v; }
-
-static void wr64(unsigned lo, uint64_t v)
-{
-	wr(lo, (uint32_t)v);
-	wr(lo + 4, (uint32_t)(v >> 32));
-}
+static inline void wr(unsigned off, uint32_t v) { vmmio_wr(net.regs, off, v); }
 
 static inline void fence(void)
 {
@@ -114,13 +78,6 @@ static int queue_setup(unsigned qi)
 	q->buf = mm_alloc_contig(QSIZE * BUF_SIZE, PAGE_SIZE);
 	if (!q->r || !q->buf)
 		return ERR_NOMEM;
-	wr(VIRTIO_QUEUE_SEL, qi);
-	if (rd(VIRTIO_QUEUE_NUM_MAX) < QSIZE)
-		return ERR_NOTSUPP;
-	wr(VIRTIO_QUEUE_NUM, QSIZE);
-	wr64(VIRTIO_QUEUE_DESC_LOW, mm_va_to_pa(q->r->desc));
-	wr64(VIRTIO_QUEUE_DRIVER_LOW, mm_va_to_pa(&q->r->avail));
-	wr64(VIRTIO_QUEUE_DEVICE_LOW, mm_va_to_pa(&q->r->used));
 	/* Polled: no used buffer notifications, please (2.6.7). */
 	q->r->avail.flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	for (unsigned i = 0; i < QSIZE; i++) {
@@ -135,41 +92,25 @@ static int queue_setup(unsigned qi)
 		fence();
 		q->r->avail.idx = QSIZE;
 	}
-	wr(VIRTIO_QUEUE_READY, 1);
-	return 0;
+	return vmmio_queue_setup(net.regs, qi, QSIZE, mm_va_to_pa(q->r->desc),
+				 mm_va_to_pa(&q->r->avail), mm_va_to_pa(&q->r->used));
 }
 
-/* The device initialisation sequence of Virtio 1.1, 3.1.1. */
+/* Bring the card up (virtio_mmio.c) with its two queues. */
 static int net_setup(volatile uint32_t *regs)
 {
 	uint32_t f;
 	int err;
 
 	net.regs = regs;
-	wr(VIRTIO_STATUS, 0);                         /* reset */
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE);
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-
-	wr(VIRTIO_DEVICE_FEATURES_SEL, 1);
-	if (!(rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_F_VERSION_1_HI))
-		return ERR_NOTSUPP;
-	wr(VIRTIO_DEVICE_FEATURES_SEL, 0);
-	f = rd(VIRTIO_DEVICE_FEATURES) & VIRTIO_NET_F_MAC;
-	wr(VIRTIO_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
-	wr(VIRTIO_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_DRIVER_FEATURES, f);
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-	if (!(rd(VIRTIO_STATUS) & STATUS_FEATURES_OK))
-		return ERR_NOTSUPP;
-
+	if ((err = vmmio_negotiate(regs, VIRTIO_NET_F_MAC, &f)))
+		return err;
 	err = queue_setup(RXQ);
 	if (!err)
 		err = queue_setup(TXQ);
 	if (err)
 		return err;
-	wr(VIRTIO_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
-			  STATUS_DRIVER_OK);
+	vmmio_driver_ok(regs);
 	/* Config space (5.1.4): mac[6] first, valid with VIRTIO_NET_F_MAC.
 	 * Byte reads: the config space "is accessed with byte alignment". */
 	for (unsigned i = 0; i < 6 && f; i++)
@@ -182,18 +123,12 @@ static int net_setup(volatile uint32_t *regs)
 int host_net_init(const uint64_t *mmio_pa, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		volatile uint32_t *regs = mm_map_io(mmio_pa[i], 0x200);
-		if (!regs)
-			return ERR_NOMEM;
-		if (regs[VIRTIO_MAGIC / 4] != 0x74726976 ||
-		    regs[VIRTIO_DEVICE_ID / 4] != VIRTIO_ID_NET)
-			continue;
-		if (regs[VIRTIO_VERSION / 4] != 2) {
-			pr_err("host virtio-net is a legacy (version 1) device; QEMU needs "
-			       "-global virtio-mmio.force-legacy=false\n");
-			return ERR_NOTSUPP;
-		}
-		return net_setup(regs);
+		int err;
+		volatile uint32_t *regs = vmmio_probe(mmio_pa[i], VIRTIO_ID_NET, "virtio-net", &err);
+		if (err)
+			return err;
+		if (regs)
+			return net_setup(regs);
 	}
 	return ERR_NOTFOUND;
 }

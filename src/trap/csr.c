@@ -178,6 +178,8 @@ enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in)
 	 * read-only CSR (number bits 11:10 = 3).
 	 */
 	if (!c || (writes && CSR_READ_ONLY(in->csr))) {
+		if (trace_on(v))
+			trace_note(v, "illegal");
 		v->stats.csr[VCSR_OTHER]++;
 		vcpu_inject_trap(v, CAUSE_ILLEGAL_INSTRUCTION, v->insn_raw);
 		return TRAP_RESUME;
@@ -188,6 +190,8 @@ enum trap_outcome vcsr_emulate(struct vcpu *v, const struct decode_insn *in)
 	unsigned rd = in->rd;	/* (before the write: see trap.c, emulate_site) */
 	if (writes)
 		c->write(v, (old & ~write_mask) | (new_val & write_mask));
+	if (trace_on(v))
+		trace_note_csr(v, in->csr, old, writes ? c->read(v) : old, writes);
 	if (rd)
 		v->tf.x[rd] = old;
 	return TRAP_NEXT;

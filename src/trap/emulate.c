@@ -65,6 +65,8 @@ static enum trap_outcome handle_illegal(struct vcpu *v)
 	if (vcpu_fetch_insn(v, &raw))
 		raw = 0;
 	v->insn_raw = (raw & 3) == 3 ? raw : (raw & 0xffff);
+	if (trace_on(v))
+		trace_note_insn(v, v->insn_raw);
 	if (v->mode == PRV_U || decode_insn(v->insn_raw, &in) < 0) {
 		vcpu_inject_trap(v, CAUSE_ILLEGAL_INSTRUCTION, v->insn_raw);
 		return TRAP_RESUME;
@@ -135,7 +137,13 @@ static enum trap_outcome handle_page_fault(struct vcpu *v)
 	enum spt_access acc = fault_access(v->tf.cause);
 	struct spt_walk w;
 
-	switch (spt_fault(&v->spt, v->shadow, v->tf.tval, acc, v->mode, v->csr.sstatus, &w)) {
+	int res = spt_fault(&v->spt, v->shadow, v->tf.tval, acc, v->mode,
+			 v->csr.sstatus, &w);
+	if (trace_on(v))
+		trace_note_pf(v, v->tf.tval, acc, res == SPT_FILLED ? (w.ad_updated ? "fill a/d" : "fill")
+				 : res == SPT_GUEST_FAULT ? "guest-fault" : res == SPT_XONLY ? "xonly"
+				 : res == SPT_NOT_RAM ? "not-ram" : "fatal");
+	switch (res) {
 	case SPT_FILLED:
 		return TRAP_RESUME;
 	case SPT_GUEST_FAULT:
@@ -183,6 +191,8 @@ static enum trap_outcome emulate_site(struct vcpu *v, const struct patch_site *s
 	v->insn_raw = site->insn;
 	v->insn_len = site->in.len;
 	v->stats.patched++;
+	if (trace_on(v))
+		trace_note_insn(v, site->insn);
 	/* A CSR access leaves the hart fetching from the same place (satp
 	 * aside): the next site, if there is one, may run in this exit. */
 	v->chainable = site->next_live && site->in.cls == DECODE_CLASS_CSR &&

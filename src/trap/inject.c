@@ -44,6 +44,8 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->tf.pc += 4 * (cause & ~CAUSE_INTERRUPT);
 	if (be->trap_csrs_store)
 		be->trap_csrs_store(v);
+	if (trace_on(v))
+		trace_note_inject(v, cause, tval);
 	v->stats.injected++;
 	uint64_t code = cause & ~CAUSE_INTERRUPT;
 	if (cause & CAUSE_INTERRUPT && code < ARRAY_SIZE(v->stats.injected_interrupt))

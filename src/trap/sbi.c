@@ -394,16 +394,24 @@ enum trap_outcome sbi_handle(struct vcpu *v)
 		v->stats.sbi[SBI_STATS_UNKNOWN]++;
 		x[REG_A0] = (uint64_t)SBI_ERR_NOT_SUPPORTED;
 		x[REG_A1] = 0;
+		if (trace_on(v)) {
+			trace_note_sbi_call(v, NULL, x[REG_A7], c.fid, c.arg);
+			trace_note_sbi_result(v, SBI_ERR_NOT_SUPPORTED, 0);
+		}
 		return TRAP_NEXT;
 	}
 	v->stats.sbi[ext - sbi_exts]++;
 	if (ext->legacy)
 		c.fid = ext->id;
+	if (trace_on(v))
+		trace_note_sbi_call(v, ext->name, ext->id, c.fid, c.arg);
 	enum trap_outcome out = ext->handler(v, &c);
 	if (out == TRAP_NEXT) {
 		x[REG_A0] = (uint64_t)c.error;
 		if (!ext->legacy)
 			x[REG_A1] = (uint64_t)c.value;
+		if (trace_on(v))
+			trace_note_sbi_result(v, c.error, ext->legacy ? 0 : c.value);
 	}
 	return out;
 }

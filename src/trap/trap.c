@@ -131,6 +131,8 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 	    gpa - d->base + in.width > d->size)
 		return -1;
 	v->stats.insn[in.op]++;
+	if (trace_on(v))
+		trace_note_insn(v, raw);
 	if (in.cls == DECODE_CLASS_STORE) {
 		val = v->tf.x[in.rs2];
 		if (in.width < 8)
@@ -142,6 +144,9 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 			return -1;
 		trap_load_result(v, &in, val);
 	}
+	if (trace_on(v))
+		trace_note_mmio(v, d->name, gpa - d->base, in.width,
+				in.cls == DECODE_CLASS_STORE, val);
 	v->insn_len = in.len;
 	return 0;
 }
@@ -193,6 +198,10 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 	v->stats.exits++;
 	if (be->exit_begin)
 		be->exit_begin(v);
+#ifndef UMBRA_NO_TRACE
+	if (__builtin_expect(trace_kinds != 0, 0))
+		trace_exit_begin(v);	/* (core/trace.h) */
+#endif
 	if (cause & CAUSE_INTERRUPT) {
 		uint64_t irq = cause & ~CAUSE_INTERRUPT;
 		h = irq < ARRAY_SIZE(interrupt_handlers) ? interrupt_handlers[irq] : NULL;
@@ -225,6 +234,8 @@ struct trap_frame *trap_handle(struct trap_frame *tf)
 		sched_preempt_check(v);
 	vcpu_process_requests(v);
 	vcpu_deliver_interrupts(v);
+	if (trace_on(v))
+		trace_exit_end(v);
 	vcpu_load_context(v);
 	return tf;
 }

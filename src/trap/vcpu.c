@@ -236,6 +236,15 @@ static const char *name_or_other(const char *name)
 	return name ? name : "other";
 }
 
+const char *vcpu_cause_name(uint64_t cause)
+{
+	uint64_t code = cause & ~CAUSE_INTERRUPT;
+
+	if (cause & CAUSE_INTERRUPT)
+		return name_or_other(code < ARRAY_SIZE(interrupt_names) ? interrupt_names[code] : NULL);
+	return name_or_other(code < ARRAY_SIZE(exception_names) ? exception_names[code] : NULL);
+}
+
 /*
  * The exit table: why the guest left to Umbra (real traps by cause), what
  * Umbra emulated (instructions, CSRs, SBI calls), and what it delivered to

@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "sbi_state.h"
 #include "sched.h"
+#include "trace.h"
 
 struct vm;
 struct hart;
@@ -148,6 +149,8 @@ struct vcpu {
 	} hs;
 	struct sbi_vcpu_state sbi;   /* the SBI's per-vCPU state (sbi_state.h) */
 	struct vcpu_stats stats;
+	struct trace_rec *trace;     /* this exit's trace record, NULL: not traced (core/trace.h) */
+	struct trace_rec trace_rec;
 };
 
 /*
@@ -258,5 +261,7 @@ void vcpu_set_irq(struct vcpu *v, uint64_t sip_bit, bool level);
 void vcpu_post(struct vcpu *v, uint32_t req);
 /* Print the exit table of every vCPU of 'vm'. */
 void vcpu_print_stats(struct vm *vm);
+/* An scause value's name in the exit table ("load page fault"). */
+const char *vcpu_cause_name(uint64_t cause);
 
 #endif
