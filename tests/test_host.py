@@ -1,4 +1,4 @@
-"""Host unit tests: Umbra's pure parts (instruction decoding, CSR WARL rules)
+"""Host unit tests: Umbra's pure parts (instruction decoding and printing, CSR WARL rules)
 compiled for the host and driven from tables; see tests/host/."""
 import os
 import subprocess
@@ -20,6 +20,10 @@ def test_decode_table():
 
 def test_decode_against_gnu_assembler():
     run([PYTHON, os.path.join(ROOT, "tests", "host", "decode_asm_check.py")])
+
+
+def test_disasm_table():
+    run([os.path.join(BUILD, "host", "test_disasm")])
 
 
 def test_csr_warl_rules():

@@ -15,16 +15,21 @@
  * Anything else decodes as DECODE_OP_UNKNOWN and the caller falls back
  * (usually by injecting an illegal-instruction exception).
  *
- * decode_insn() is a pure function: no globals, no side effects, safe to
+ * decode_format() prints a decoded instruction as objdump does (for the
+ * exit trace), decode_csr_name() names a CSR number.
+ *
+ * All of them are pure functions: no globals, no side effects, safe to
  * call from any context and from host unit tests.
  */
 #ifndef UMBRA_DECODE_H
 #define UMBRA_DECODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* One value per recognised instruction.  Keep in step with decode.c. */
+/* One value per recognised instruction.  Keep in step with decode.c (and
+ * disasm.c's op_syntax[]). */
 enum decode_op {
 	DECODE_OP_UNKNOWN = 0,
 	/* Zicsr */
@@ -112,7 +117,23 @@ int decode_insn(uint32_t raw, struct decode_insn *out);
 /* Lower-case mnemonic of op ("csrrw", "c.lwsp", ...; "unknown"). */
 const char *decode_op_name(enum decode_op op);
 
-#include <stddef.h>
+/*
+ * Text of a decoded instruction as GNU objdump -d -M no-aliases prints it
+ * (with -M priv-spec=1.12 for CSR names), but with one space instead of
+ * objdump's tab after the mnemonic: "csrrs a0,sstatus,zero",
+ * "c.sdsp ra,8(sp)", "amoswap.w.aqrl a0,a1,(a2)", "sret".  in is what
+ * decode_insn() made of raw; an unknown raw prints as ".word 0x%08x" (or
+ * ".short 0x%04x" if it is a 16-bit one).  Like snprintf: writes at most
+ * size bytes including the NUL, returns the length of the whole text (so
+ * a return >= size means it was cut short).  64 bytes always suffice.
+ * Lives in disasm.c, with the CSR names.
+ */
 int decode_format(const struct decode_insn *in, uint32_t raw, char *buf, size_t size);
+
+/*
+ * objdump's name of CSR number csr ("sstatus", "hgatp", "mhpmcounter3"),
+ * or NULL if it has none: objdump then prints the number, "0x%x".
+ */
 const char *decode_csr_name(uint16_t csr);
+
 #endif /* UMBRA_DECODE_H */
