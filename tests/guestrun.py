@@ -11,8 +11,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 PYTHON = "/usr/bin/python3"
 
-# A test guest's own output: from "TEST <name>: start" to its verdict line.
-_SECTION = re.compile(r"^TEST (\w+): start$.*?^TEST \1: (?:PASS|FAIL[^\n]*)$",
+# A test guest's own output: from "TEST <name>: start" to its verdict line
+# (names may have a hyphen: demo-paging).
+_SECTION = re.compile(r"^TEST ([\w-]+): start$.*?^TEST \1: (?:PASS|FAIL[^\n]*)$",
                       re.M | re.S)
 
 
@@ -27,7 +28,7 @@ class Run:
         return m.group(0) if m else ""
 
     def verdict(self):
-        m = re.search(r"^TEST \w+: (PASS|FAIL.*)$", self.output, re.M)
+        m = re.search(r"^TEST [\w-]+: (PASS|FAIL.*)$", self.output, re.M)
         return m.group(1) if m else None
 
 

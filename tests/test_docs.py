@@ -1,5 +1,6 @@
-"""The documentation names real code: every markdown file in docs/ and
-README.md is checked for
+"""The documentation names real code: every markdown file in docs/,
+README.md and the guests' README.md files (guests/README.md, the demos')
+is checked for
 
 - references of the form `path/file.c:name` (in backticks, link text or
   plain text): the file must exist and define `name`: a C function
@@ -42,6 +43,7 @@ SKIP_DIRS = {".git", "build", "node_modules", "__pycache__"}
 
 def markdown_files():
     files = sorted(glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True))
+    files += sorted(glob.glob(os.path.join(ROOT, "guests", "**", "README.md"), recursive=True))
     files.append(os.path.join(ROOT, "README.md"))
     return [f for f in files if os.path.isfile(f)]
 
