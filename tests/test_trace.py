@@ -22,7 +22,7 @@ from guestrun import BUILD, PYTHON, ROOT, guest_path, run_guest
 
 # <time> <vm>/<vcpu> <mode> <pc> <kind>[+] | <instruction> | <detail>
 LINE = re.compile(r"^(\d+\.\d{6}) (\S+)/(\d+) ([US]) ([0-9a-f]{16}) "
-                  r"(csr|sbi|pf|mmio|irq|priv|exc)(\+?) \| (.*?) \| (.*)$")
+                  r"(csr|sbi|pf|mmio|irq|priv|exc)(\+?) \| (.*?) \|(?: (.*))?$")
 HEADER = "# umbra trace v1"
 
 BACKENDS = [("shadow", "rv64,h=false"), ("hext", "rv64")]
@@ -30,7 +30,8 @@ DEMO = "demo-paging" if os.path.exists(guest_path("demo-paging")) else "paging_b
 
 
 def read_trace(path):
-    """The trace's lines as match objects; fails on any line not in the format."""
+    """The trace's lines as [line, time, vm, vcpu, mode, pc, kind, +, insn, detail];
+    fails on any line not in the format."""
     with open(path) as f:
         text = f.read()
     lines = text.splitlines()
@@ -41,7 +42,7 @@ def read_trace(path):
             continue
         m = LINE.match(line)
         assert m, f"a trace line not in the format: {line!r}"
-        rows.append(m)
+        rows.append([m[0]] + [g or "" for g in m.groups()])
     return rows
 
 

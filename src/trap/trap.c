@@ -143,9 +143,15 @@ int vcpu_emulate_mmio(struct vcpu *v, uint64_t gpa, enum spt_access acc)
 			return -1;
 		trap_load_result(v, &in, val);
 	}
-	if (trace_on(v))
+	if (trace_on(v)) {
+		/* The trace shows the guest's own instruction (hext's htinst
+		 * is a transformed one: no offset, no base register). */
+		uint32_t own;
+		if (v->vm->backend->mmio_insn && !vcpu_fetch_insn(v, &own))
+			v->insn_raw = (own & 3) == 3 ? own : (own & 0xffff);
 		trace_note_mmio(v, d->name, gpa - d->base, in.width,
 				in.cls == DECODE_CLASS_STORE, val);
+	}
 	v->insn_len = in.len;
 	return 0;
 }
