@@ -225,3 +225,58 @@ def test_bad_options_refused_by_umbra(option, message):
     assert message in text, text[-2000:]
     assert p.returncode != 0
     assert "TEST" not in text and "Hello" not in text
+
+
+def test_linux_boot_hottest_sites(tmp_path):
+    """The Linux guest traced from boot to the shell: scripts/umbra-trace
+    names the hottest sites by kernel symbol (System.map), and its counts
+    are the trace's."""
+    linux = os.path.join(BUILD, "linux")
+    sysmap = os.path.join(linux, "obj", "System.map")
+    disk = str(tmp_path / "disk.img")
+    with open(os.path.join(linux, "disk.img"), "rb") as src, open(disk, "wb") as dst:
+        dst.write(src.read())
+    path = str(tmp_path / "trace.log")
+    cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", os.path.join(linux, "Image"),
+           "--initrd", os.path.join(linux, "initramfs.cpio.gz"), "--disk", disk,
+           "--mem", "256M", "--append", "console=ttyS0", "--backend", "shadow",
+           "--umbra", os.path.join(BUILD, "umbra.bin"), "--trace", "all", "--trace-file", path]
+    p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
+                      timeout=240)
+    try:
+        p.expect("guest# ")
+        p.sendline("poweroff -f")
+        p.expect(pexpect.EOF)
+    finally:
+        p.close(force=True)
+    rows = read_trace(path)
+    exits = sum(1 for m in rows if not m[7])
+    assert exits > 10000
+    # Every kind of exit a Linux boot makes on shadow is there.
+    assert {"csr", "sbi", "pf", "mmio", "priv", "irq", "exc"} <= {m[6] for m in rows}
+
+    out = subprocess.run([PYTHON, os.path.join(ROOT, "scripts", "umbra-trace"), path,
+                          "--map", sysmap, "--top", "15"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, check=True, timeout=300).stdout.decode()
+    assert re.search(rf"^exits: {exits}\b", out, re.M), out[:500]
+    syms = {}
+    with open(sysmap) as f:
+        for line in f:
+            addr, _, name = line.split()
+            syms.setdefault(name, int(addr, 16))
+    # The top pcs: each kernel pc is named as symbol+offset, and the
+    # symbol's address plus the offset is the pc.
+    top = out.split("top 15 pcs by exits", 1)[1].split("hottest symbols", 1)[0]
+    named = 0
+    for m in re.finditer(r"^  ([0-9a-f]{16}) +(\d+)  (\S+)\+0x([0-9a-f]+) ", top, re.M):
+        pc, sym, off = int(m[1], 16), m[3], int(m[4], 16)
+        assert syms[sym] + off == pc, m[0]
+        named += 1
+    assert named >= 10, top
+    # The hottest functions of a Linux boot on the shadow backend: the trap
+    # entry (its CSR saves, every exception and interrupt) and the
+    # interrupt-disabling spinlocks (csrrci/csrs sstatus).
+    hottest = out.split("hottest symbols", 1)[1]
+    names = re.findall(r"^  (\S+) +\d+ +\d+ ", hottest, re.M)[:15]
+    assert "_save_context" in names or "handle_exception" in names, hottest
+    assert any(n.startswith("_raw_spin") for n in names), hottest
