@@ -64,15 +64,14 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DUMBRA_HOST_TEST -DUMBRA
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Isrc/include $(addprefix -I,$(UMBRA_DIRS))
 HOST_TESTS  := $(BUILD)/host/test_decode $(BUILD)/host/decode_dump \
-	$(BUILD)/host/test_disasm $(BUILD)/host/disasm \
+	$(BUILD)/host/test_disasm \
 	$(BUILD)/host/test_vcsr $(BUILD)/host/test_walk \
 	$(BUILD)/host/test_uart $(BUILD)/host/test_plic \
 	$(BUILD)/host/test_shadow $(BUILD)/host/test_virtio $(BUILD)/host/test_patch \
 	$(BUILD)/host/test_net
 HOST_SRCS_test_decode := src/decode/decode.c
-HOST_SRCS_decode_dump := src/decode/decode.c
+HOST_SRCS_decode_dump := src/decode/decode.c src/decode/disasm.c
 HOST_SRCS_test_disasm := src/decode/decode.c src/decode/disasm.c
-HOST_SRCS_disasm      := src/decode/decode.c src/decode/disasm.c
 HOST_SRCS_test_vcsr   := src/trap/csr.c src/trap/inject.c src/decode/decode.c
 HOST_SRCS_test_walk   := src/shadowpt/walk.c
 HOST_SRCS_test_uart   := src/vdev/uart.c

@@ -4,7 +4,7 @@ The exit trace prints each instruction the way `objdump -d -M no-aliases`
 does.  Here the GNU tools are the judge: a list of instructions is
 assembled with riscv64-unknown-elf-as, disassembled with objdump, and
 every word's objdump text must equal what decode_format() prints for it
-(through build/host/disasm, tests/host/disasm.c), objdump's tab after the
+(through build/host/decode_dump --text, tests/host/decode_dump.c), objdump's tab after the
 mnemonic read as the one space decode_format() writes.  The words:
 
   * INSNS below: every instruction the decoder knows, with register,
@@ -40,7 +40,7 @@ from guestrun import BUILD, ROOT
 AS = os.environ.get("CROSS_AS", "riscv64-unknown-elf-as")
 OBJDUMP = os.environ.get("CROSS_OBJDUMP", "riscv64-unknown-elf-objdump")
 AS_FLAGS = ["-march=rv64gc_zicsr_zifencei_h_svinval", "-mpriv-spec=1.12"]
-DISASM = os.path.join(BUILD, "host", "disasm")
+DISASM = [os.path.join(BUILD, "host", "decode_dump"), "--text"]
 
 # amocas.w/.d (Zacas: funct5 00101), which binutils 2.40 cannot assemble:
 # written as .insn r with the fields of the unpriv. spec's AMO format.
@@ -162,7 +162,7 @@ def objdump(lines, tmp):
 
 
 def umbra(words):
-    out = run([DISASM], input="".join("%x\n" % w for w in words)).stdout.splitlines()
+    out = run(DISASM, input="".join("%x\n" % w for w in words)).stdout.splitlines()
     assert len(out) == len(words)
     return out
 

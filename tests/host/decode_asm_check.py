@@ -337,7 +337,8 @@ def build_dump(tmp):
          "-I" + os.path.join(ROOT, "src", "decode"),
          "-I" + os.path.join(ROOT, "src", "include"),
          "-o", exe, os.path.join(HERE, "decode_dump.c"),
-         os.path.join(ROOT, "src", "decode", "decode.c")])
+         os.path.join(ROOT, "src", "decode", "decode.c"),
+         os.path.join(ROOT, "src", "decode", "disasm.c")])
     return exe
 
 
