@@ -431,6 +431,44 @@ def test_failing_vm_does_not_stop_the_other(tmp_path, failing, backend, cpu, nat
 
 # ---- 5. Console input focus ------------------------------------------------------------------
 
+def test_console_focus_leaves_a_guest_that_does_not_read(tmp_path):
+    """alpha reads nothing for 3 s (isolation 'echo deaf'): typing more than
+    Umbra holds for it drops the rest with a word on the console, and
+    Ctrl-] 2 still moves the input to beta, which echoes at once; alpha
+    then reads what was held for it."""
+    vms = [vm("alpha", "isolation", hart=0, bootargs="echo deaf", mem=32),
+           vm("beta", "isolation", hart=1, bootargs="echo", mem=32)]
+    cmd = [os.path.join(ROOT, "scripts", "run.py"), "--config", compile_config(tmp_path, vms),
+           "--backend", "shadow", "--cpu", "rv64,h=false",
+           "--umbra", os.path.join(BUILD, "umbra.bin")]
+    p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
+                      timeout=30)
+    try:
+        ready = [f"[{name}] echo: type lines, 'quit' ends" for name in ("alpha", "beta")]
+        while ready:
+            ready.pop(p.expect_exact(ready))
+        for _ in range(10):                 # 5,000 bytes for alpha, which holds 4,096
+            p.send("y" * 500)
+        p.expect_exact("umbra: alpha is not reading its console: input dropped")
+        p.send("\x1d2")
+        p.expect_exact("umbra: input goes to guest 2, beta")
+        p.send("for-beta\r")
+        p.expect_exact("[beta] got: for-beta")
+        p.send("quit\r")
+        p.expect_exact("umbra: guest beta powered off (success)")
+        # alpha wakes and reads its 4,096 bytes (a line of its first 79).
+        p.expect_exact("[alpha] echo: reading now")
+        p.send("\x1d1")
+        p.send("\rquit\r")
+        p.expect_exact("[alpha] got: " + "y" * 79)
+        p.expect_exact("[alpha] got: quit")
+        p.expect_exact("umbra: guest alpha powered off (success)")
+        p.expect(pexpect.EOF, timeout=30)
+    finally:
+        if p.isalive():
+            p.terminate(force=True)
+
+
 def test_console_input_focus(tmp_path):
     """Two VMs echo what they are typed (isolation with bootargs 'echo');
     Ctrl-] ? lists them, Ctrl-] 2 gives the input to the second, and what is

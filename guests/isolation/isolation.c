@@ -43,6 +43,9 @@
  *   echo   after the checks, read the console (legacy SBI getchar) and
  *          echo each line typed as "got: <line>" until "quit": lets
  *          test_multi.py see which VM gets the input.
+ *   deaf   with echo: read nothing for the first 3 s (a guest that does
+ *          not read its console; test_multi.py types more than Umbra
+ *          holds for it, then moves the focus away).
  *   fail   fail on purpose, at once (one failing check, then SRST with
  *          reason system failure), for the tests of a VM that fails beside
  *          others.
@@ -195,12 +198,18 @@ static long legacy_getchar(void)
 	return a0;
 }
 
-static void echo_lines(void)
+static void echo_lines(int deaf)
 {
 	char line[80];
 	unsigned n = 0;
 
 	cprintf("echo: type lines, 'quit' ends\n");
+	if (deaf) {
+		unsigned long until = rdtime() + 3 * 10000000UL;   /* 3 s at 10 MHz */
+		while (rdtime() < until)
+			;
+		cprintf("echo: reading now\n");
+	}
 	for (;;) {
 		long c = legacy_getchar();
 		if (c < 0)
@@ -274,6 +283,6 @@ int main(void)
 	probe_beyond_ram();
 
 	if (has_word(args, "echo"))
-		echo_lines();
+		echo_lines(has_word(args, "deaf"));
 	test_end();
 }

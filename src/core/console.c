@@ -16,6 +16,8 @@
  *	Ctrl-] t               exit trace on or off (core/trace.h)
  *	Ctrl-] ?               list the guests (and these keys)
  *
+ * A guest's input waits in a buffer of CONSOLE_IN_SIZE bytes until it reads
+ * it; beyond that, input for it is dropped (with a word on the console).
  * (Ctrl-A is QEMU's own escape under -nographic; Ctrl-] is not.)  With one
  * guest nothing is tagged, and every byte typed but these sequences is the
  * guest's.
@@ -36,7 +38,7 @@ static bool have_uart;
 static spinlock_t console_lock = SPINLOCK_INIT;
 
 #define CONSOLE_ESCAPE   0x1d      /* Ctrl-] */
-#define CONSOLE_IN_SIZE  256       /* bytes typed for a guest, not read yet */
+#define CONSOLE_IN_SIZE  4096      /* bytes typed for a guest, not read yet */
 #define CONSOLE_LINE_MAX 160       /* a guest's line, held until it ends */
 #define CONSOLE_LINE_WAIT_HZ 20    /* an unfinished line goes out after 1/20 s */
 
@@ -47,6 +49,7 @@ static struct {
 	uint64_t line_since;           /* when its first byte came (time CSR) */
 	uint8_t in[CONSOLE_IN_SIZE];   /* typed for it while it had the focus */
 	unsigned in_head, in_count;
+	bool in_overrun;               /* bytes were dropped: said so once */
 } guests[CONSOLE_MAX_GUESTS];
 static unsigned nguests;
 static unsigned focus;           /* the guest that gets what is typed */
@@ -173,16 +176,17 @@ static void escape_command(int c)
 }
 
 /*
- * Move what was typed into the focused guest's buffer, as far as it has
- * room (the rest stays in the host UART, which holds it back from QEMU: no
- * byte is lost), acting on escape sequences.
+ * Move what was typed into the focused guest's buffer, acting on escape
+ * sequences.  A guest that does not read its console fills its buffer;
+ * what is typed for it after that is dropped (as a real UART overruns),
+ * with a word on the console, so that Ctrl-] keeps working: holding the
+ * bytes back in the host UART instead would hold back the Ctrl-] behind
+ * them, and the user could not move the focus away.
  */
 static void input_poll_locked(void)
 {
 	for (;;) {
 		typeof(guests[0]) *g = &guests[focus];
-		if (g->in_count == CONSOLE_IN_SIZE)
-			return;
 		int c = have_uart ? host_uart_getc() : fw_getchar();
 		if (c < 0)
 			return;
@@ -191,8 +195,15 @@ static void input_poll_locked(void)
 			escape_command(c);
 		} else if (c == CONSOLE_ESCAPE) {
 			escape = true;
-		} else {
+		} else if (g->in_count < CONSOLE_IN_SIZE) {
 			g->in[(g->in_head + g->in_count++) % CONSOLE_IN_SIZE] = (uint8_t)c;
+			g->in_overrun = false;
+		} else if (!g->in_overrun) {
+			char buf[120];
+			g->in_overrun = true;
+			snprintf(buf, sizeof(buf), "\numbra: %s is not reading its console: "
+				 "input dropped (Ctrl-] ? for the keys)\n", g->name ? g->name : "the guest");
+			say_locked(buf);
 		}
 	}
 }

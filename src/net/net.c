@@ -158,7 +158,13 @@ static void vnic_kick(void *ctx)
 		struct vcpu *v = n->vm->vcpus[i];
 		enum vcpu_state st = v ? __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) : VCPU_STOPPED;
 		if (st == VCPU_RUNNING || st == VCPU_SUSPENDED) {
-			vcpu_post(v, VCPU_REQ_POLL);
+			/* One poll request at a time: while one is pending (its
+			 * IPI sent), the poll it leads to will find this frame
+			 * too (the request is taken before the poll runs), so a
+			 * flood costs the receiver one exit per poll, not per
+			 * frame. */
+			if (!(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_POLL))
+				vcpu_post(v, VCPU_REQ_POLL);
 			return;
 		}
 	}
