@@ -26,6 +26,9 @@
 #define TRACE_BUF_SIZE  (64 * 1024)
 #define TRACE_LINE_MAX  (TRACE_DETAIL_MAX + 160)
 #define TRACE_FLUSH_HZ  10          /* a line waits at most 1/10 s */
+/* A guest decides how many exits it makes, so it decides how much trace is
+ * written to the host's disk: at most this much, then tracing stops. */
+#define TRACE_MAX_BYTES (1024UL << 20)
 
 unsigned trace_kinds;
 
@@ -34,6 +37,7 @@ static char *buf;
 static unsigned buf_len;
 static uint64_t buf_since;          /* time of the oldest line in buf */
 static bool header_written;
+static uint64_t written;            /* bytes sent to the host so far */
 
 static struct {
 	unsigned kinds;                 /* as configured (Ctrl-] t turns these on) */
@@ -123,12 +127,15 @@ static void flush_locked(void)
 {
 	if (buf_len)
 		host_cons_write(buf, buf_len);
+	written += buf_len;
 	buf_len = 0;
 }
 
 static void append(const char *line, unsigned len)
 {
+	static const char full[] = "# the trace stops here: it reached its limit (TRACE_MAX_BYTES)\n";
 	uint64_t now = csr_read(time);
+	bool stopped = false;
 
 	spin_lock(&trace_lock);
 	if (!header_written) {
@@ -139,15 +146,28 @@ static void append(const char *line, unsigned len)
 		buf_len += sizeof(header) - 1;
 		header_written = true;
 	}
-	if (buf_len + len > TRACE_BUF_SIZE)
+	if (buf_len + len + sizeof(full) > TRACE_BUF_SIZE)
 		flush_locked();
-	if (!buf_len)
-		buf_since = now;
-	memcpy(buf + buf_len, line, len);
-	buf_len += len;
-	if (now - buf_since > platform.timebase_hz / TRACE_FLUSH_HZ)
+	if (!trace_kinds) {
+		/* (switched off, or stopped, while this exit was traced) */
+	} else if (written + buf_len + len + sizeof(full) > TRACE_MAX_BYTES) {
+		memcpy(buf + buf_len, full, sizeof(full) - 1);
+		buf_len += sizeof(full) - 1;
 		flush_locked();
+		trace_kinds = 0;
+		stopped = true;
+	} else {
+		if (!buf_len)
+			buf_since = now;
+		memcpy(buf + buf_len, line, len);
+		buf_len += len;
+		if (now - buf_since > platform.timebase_hz / TRACE_FLUSH_HZ)
+			flush_locked();
+	}
 	spin_unlock(&trace_lock);
+	if (stopped)	/* (the console lock comes before trace_lock: lock.h) */
+		console_printf("\numbra: the trace reached %lu MiB: tracing is off\n",
+			       TRACE_MAX_BYTES >> 20);
 }
 
 void trace_flush(void)
@@ -256,7 +276,8 @@ static void emit(struct vcpu *v, bool returned)
 	uint32_t raw = v->insn_raw;
 	struct decode_insn in;
 	bool have_insn = raw && decode_insn(raw, &in) == 0;
-	char line[TRACE_LINE_MAX], insn[64];
+	char line[TRACE_LINE_MAX + 1], insn[64];	/* (+1: the newline) */
+	enum { LINE_ROOM = TRACE_LINE_MAX };
 	unsigned n = 0;
 	int kind = r->kind;
 
@@ -278,7 +299,9 @@ static void emit(struct vcpu *v, bool returned)
 	else
 		snprintf(insn, sizeof(insn), "%s", vcpu_cause_name(r->cause));
 
-#define OUT(...) (n += (unsigned)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, __VA_ARGS__))
+	/* (Each piece goes after the last; once the line is full, nowhere.) */
+#define OUT(...) (n += (unsigned)snprintf(line + MIN(n, LINE_ROOM), n < LINE_ROOM ? LINE_ROOM - n : 0, \
+					   __VA_ARGS__))
 	OUT("%lu.%06lu %s/%u %c %016lx %s%s | %s |", r->time / hz, (r->time % hz) * 1000000 / hz,
 	    v->vm->name, v->id, r->mode == PRV_U ? 'U' : 'S', r->pc, kind_names[kind],
 	    r->chained ? "+" : "", insn);
@@ -343,7 +366,7 @@ static void emit(struct vcpu *v, bool returned)
 	if (!returned)
 		OUT(" (the guest ends)");
 #undef OUT
-	n = MIN(n, (unsigned)sizeof(line) - 2);
+	n = MIN(n, LINE_ROOM - 1);	/* (snprintf's NUL is at LINE_ROOM - 1) */
 	line[n++] = '\n';
 	append(line, n);
 }
