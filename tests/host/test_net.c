@@ -33,56 +33,10 @@
 #define HARNESS_NAME "net"
 #include "harness.h"
 
-/* ---- Simulated guest memory ---------------------------------------------------- */
+/* ---- Simulated guest memory (guest_ram.h) ----------------------------------------- */
 
-#define RAM_BASE   0x80000000ull
 #define RAM_SIZE   (4ull << 20)
-#define GUARD      (64u << 10)
-#define CANARY     0xa5
-
-static uint8_t mem[GUARD + RAM_SIZE + GUARD] __attribute__((aligned(4096)));
-#define RAM (mem + GUARD)
-
-static unsigned g2h_contract_violations;
-
-static void *gpa_to_hva(void *ctx, uint64_t gpa, uint64_t len)
-{
-	(void)ctx;
-	if (len == 0 || gpa + len < gpa) {
-		g2h_contract_violations++;
-		return NULL;
-	}
-	if (gpa < RAM_BASE || gpa - RAM_BASE >= RAM_SIZE ||
-	    len > RAM_SIZE - (gpa - RAM_BASE))
-		return NULL;
-	return RAM + (gpa - RAM_BASE);
-}
-
-static uint8_t *G(uint64_t gpa)
-{
-	if (gpa < RAM_BASE || gpa >= RAM_BASE + RAM_SIZE)
-		harness_fatal("test bug: G(0x%" PRIx64 ")", gpa);
-	return RAM + (gpa - RAM_BASE);
-}
-static void put16(uint64_t gpa, uint16_t v) { memcpy(G(gpa), &v, 2); }
-static void put32(uint64_t gpa, uint32_t v) { memcpy(G(gpa), &v, 4); }
-static void put64(uint64_t gpa, uint64_t v) { memcpy(G(gpa), &v, 8); }
-static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, G(gpa), 2); return v; }
-static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, G(gpa), 4); return v; }
-
-static void guards_fill(void)
-{
-	memset(mem, CANARY, GUARD);
-	memset(mem + GUARD + RAM_SIZE, CANARY, GUARD);
-}
-
-static bool guards_ok(void)
-{
-	for (size_t i = 0; i < GUARD; i++)
-		if (mem[i] != CANARY || mem[GUARD + RAM_SIZE + i] != CANARY)
-			return false;
-	return true;
-}
+#include "guest_ram.h"
 
 /* ---- A card and its test driver ---------------------------------------------------- */
 
