@@ -32,6 +32,19 @@ class Run:
         return m.group(1) if m else None
 
 
+class Tee:
+    """pexpect's logfile_read: keeps everything the guest printed in a list."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def write(self, s):
+        self.log.append(s)
+
+    def flush(self):
+        pass
+
+
 def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
     cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"), "--guest", guest,
            "--backend", backend, "--cpu", cpu,

@@ -9,7 +9,7 @@ import subprocess
 import pexpect
 import pytest
 
-from guestrun import BUILD, PYTHON, ROOT
+from guestrun import BUILD, PYTHON, ROOT, Tee
 
 LINUX = os.path.join(BUILD, "linux")
 IMAGE = os.path.join(LINUX, "Image")
@@ -23,40 +23,25 @@ pytestmark = pytest.mark.skipif(not os.path.exists(IMAGE),
                                 reason="Linux images not built (make linux-images)")
 
 
-class Guest:
-    """A Linux guest on its serial console."""
+class ConsoleGuest:
+    """A guest started by run.py with these arguments, driven on its serial
+    console (everything it printed is kept: output())."""
 
-    def __init__(self, backend, disk, smp=1, harts=None):
-        # Natively and on the trap-and-emulate backend: a core without H;
-        # the H-extension backend runs on a core with it.  shadow-nopatch is
-        # trap-and-emulate with PATCH=0: every privileged instruction traps.
-        cpu = "rv64" if backend == "hext" else "rv64,h=false"
-        patch = "0" if backend == "shadow-nopatch" else "1"
-        backend = backend.replace("-nopatch", "")
-        cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
-               "--initrd", INITRD, "--disk", disk, "--backend", backend, "--cpu", cpu,
-               "--patch", patch, "--smp", str(smp),
-               *(("--harts", str(harts)) if harts else ()),
-               "--mem", "256M", "--append", "console=ttyS0",
-               "--umbra", os.path.join(BUILD, "umbra.bin")]
-        self.backend = backend
-        self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8",
-                               codec_errors="replace", timeout=CMD_TIMEOUT)
+    def __init__(self, run_args):
+        self.p = pexpect.spawn(PYTHON, [os.path.join(ROOT, "scripts", "run.py"), *run_args],
+                               cwd=ROOT, encoding="utf-8", codec_errors="replace",
+                               timeout=CMD_TIMEOUT)
         self.log = []
-        self.p.logfile_read = _Tee(self.log)
+        self.p.logfile_read = Tee(self.log)
 
     def output(self):
         return "".join(self.log)
 
-    def wait_boot(self):
-        self.p.expect("umbra-guest: init done", timeout=BOOT_TIMEOUT)
-        self.p.expect_exact(PROMPT)
-
-    def run(self, command):
+    def run(self, command, timeout=CMD_TIMEOUT):
         """Run a shell command; return what it printed."""
         self.p.sendline(command)
         self.p.expect_exact(command)          # the echo
-        self.p.expect_exact(PROMPT)
+        self.p.expect_exact(PROMPT, timeout=timeout)
         return self.p.before.strip()
 
     def poweroff(self):
@@ -70,15 +55,27 @@ class Guest:
             self.p.terminate(force=True)
 
 
-class _Tee:
-    def __init__(self, log):
-        self.log = log
+class Guest(ConsoleGuest):
+    """The Linux guest with its disk."""
 
-    def write(self, s):
-        self.log.append(s)
+    def __init__(self, backend, disk, smp=1, harts=None):
+        # Natively and on the trap-and-emulate backend: a core without H;
+        # the H-extension backend runs on a core with it.  shadow-nopatch is
+        # trap-and-emulate with PATCH=0: every privileged instruction traps.
+        cpu = "rv64" if backend == "hext" else "rv64,h=false"
+        patch = "0" if backend == "shadow-nopatch" else "1"
+        backend = backend.replace("-nopatch", "")
+        super().__init__(["--guest", IMAGE,
+                          "--initrd", INITRD, "--disk", disk, "--backend", backend,
+                          "--cpu", cpu, "--patch", patch, "--smp", str(smp),
+                          *(("--harts", str(harts)) if harts else ()),
+                          "--mem", "256M", "--append", "console=ttyS0",
+                          "--umbra", os.path.join(BUILD, "umbra.bin")])
+        self.backend = backend
 
-    def flush(self):
-        pass
+    def wait_boot(self):
+        self.p.expect("umbra-guest: init done", timeout=BOOT_TIMEOUT)
+        self.p.expect_exact(PROMPT)
 
 
 @pytest.fixture(params=["native", "shadow", "shadow-nopatch", "hext"])

@@ -28,7 +28,7 @@ import subprocess
 import pexpect
 import pytest
 
-from guestrun import BUILD, PYTHON, ROOT, Run, guest_path, run_guest
+from guestrun import BUILD, PYTHON, ROOT, Run, Tee, guest_path, run_guest
 from test_diff import expected_section
 import test_hostile_disk as hostile_disk
 
@@ -481,15 +481,7 @@ def test_console_input_focus(tmp_path):
     p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8", codec_errors="replace",
                       timeout=30)
     log = []
-
-    class Tee:
-        def write(self, s):
-            log.append(s)
-
-        def flush(self):
-            pass
-
-    p.logfile_read = Tee()
+    p.logfile_read = Tee(log)
     try:
         # Both are ready, in either order.
         ready = [f"[{name}] echo: type lines, 'quit' ends" for name in ("alpha", "beta")]

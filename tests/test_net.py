@@ -18,11 +18,10 @@ import socket
 import threading
 import urllib.request
 
-import pexpect
 import pytest
 
-from guestrun import BUILD, PYTHON, ROOT
-from test_linux import IMAGE, INITRD, PROMPT, BOOT_TIMEOUT, CMD_TIMEOUT, _Tee
+from guestrun import BUILD
+from test_linux import IMAGE, INITRD, PROMPT, BOOT_TIMEOUT, ConsoleGuest
 
 pytestmark = pytest.mark.skipif(not os.path.exists(IMAGE),
                                 reason="Linux images not built (make linux-images)")
@@ -36,47 +35,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-class NetGuest:
+class NetGuest(ConsoleGuest):
     """The Linux guest with a network card, on its serial console."""
 
     def __init__(self, backend, hostfwd, smp=1):
         cpu = "rv64" if backend == "hext" else "rv64,h=false"
-        cmd = [os.path.join(ROOT, "scripts", "run.py"), "--guest", IMAGE,
-               "--initrd", INITRD, "--backend", backend, "--cpu", cpu, "--smp", str(smp),
-               "--mem", "256M", "--net", "--hostfwd", str(hostfwd),
-               "--append", f"console=ttyS0 umbra.ip={GUEST_IP}/24",
-               "--umbra", os.path.join(BUILD, "umbra.bin")]
+        super().__init__(["--guest", IMAGE,
+                          "--initrd", INITRD, "--backend", backend, "--cpu", cpu,
+                          "--smp", str(smp), "--mem", "256M", "--net", "--hostfwd", str(hostfwd),
+                          "--append", f"console=ttyS0 umbra.ip={GUEST_IP}/24",
+                          "--umbra", os.path.join(BUILD, "umbra.bin")])
         self.backend = backend
         self.hostfwd = hostfwd
-        self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8",
-                               codec_errors="replace", timeout=CMD_TIMEOUT)
-        self.log = []
-        self.p.logfile_read = _Tee(self.log)
-
-    def output(self):
-        return "".join(self.log)
 
     def wait_boot(self):
         self.p.expect(r"umbra-guest: init done \([^\n]*net: ([^,]*),", timeout=BOOT_TIMEOUT)
         net = self.p.match.group(1)
         self.p.expect_exact(PROMPT)
         return net
-
-    def run(self, command, timeout=CMD_TIMEOUT):
-        self.p.sendline(command)
-        self.p.expect_exact(command)
-        self.p.expect_exact(PROMPT, timeout=timeout)
-        return self.p.before.strip()
-
-    def poweroff(self):
-        self.p.sendline("poweroff")
-        self.p.expect(pexpect.EOF, timeout=CMD_TIMEOUT)
-        self.p.close()
-        return self.p.exitstatus
-
-    def kill(self):
-        if self.p.isalive():
-            self.p.terminate(force=True)
 
 
 # hext-smp2: two vCPUs, so two harts poll the uplink and take frames.

@@ -17,7 +17,7 @@ import time
 import pexpect
 import pytest
 
-from guestrun import BUILD, PYTHON, ROOT
+from guestrun import BUILD, PYTHON, ROOT, Tee
 
 LINUX = os.path.join(BUILD, "linux")
 IMAGE = os.path.join(LINUX, "Image")
@@ -68,7 +68,7 @@ class Pair:
         self.p = pexpect.spawn(PYTHON, cmd, cwd=ROOT, encoding="utf-8",
                                codec_errors="replace", timeout=CMD_TIMEOUT)
         self.log = []
-        self.p.logfile_read = _Tee(self.log)
+        self.p.logfile_read = Tee(self.log)
         self.focus = "alpha"
         self.n = 0
 
@@ -153,17 +153,6 @@ def free_ports(n):
 def fetch(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=CMD_TIMEOUT) as r:
         return r.read()
-
-
-class _Tee:
-    def __init__(self, log):
-        self.log = log
-
-    def write(self, s):
-        self.log.append(s)
-
-    def flush(self):
-        pass
 
 
 BACKENDS = ["shadow", "hext"]
