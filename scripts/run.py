@@ -349,6 +349,10 @@ def main():
         return 0
     if args.gdb:
         return debug(cmd, args)
+    if args.trace:
+        where = args.trace_file or "the run's work directory"
+        print(f"run.py: exit trace ({args.trace}) into {where}; Ctrl-] t turns it off and on",
+              file=sys.stderr, flush=True)
     os.execvp(cmd[0], cmd)
 
 
