@@ -75,24 +75,23 @@ int trace_configure(const char *kinds, const char *vcpu, const char *pc_range)
 		}
 		k += n + (k[n] == ',');
 	}
-	if (vcpu && *vcpu) {
+	if (vcpu && *vcpu) {		/* "NAME/N", "N" or "NAME" */
 		const char *slash = strchr(vcpu, '/');
 		const char *num = slash ? slash + 1 : vcpu;
 		size_t nlen = slash ? (size_t)(slash - vcpu) : strlen(vcpu);
+
 		if (*num >= '0' && *num <= '9') {
 			opt.vcpu = (int)strtoul(num, &end, 10);
 			if (*end)
 				goto bad_vcpu;
+			if (!slash)
+				nlen = 0;		/* "N": that vCPU of any VM */
 		} else if (slash) {
 			goto bad_vcpu;
-		} else {
-			nlen = strlen(vcpu);	/* a VM's name alone */
 		}
-		if (slash || !(*num >= '0' && *num <= '9')) {
-			if (nlen == 0 || nlen >= sizeof(opt.vm))
-				goto bad_vcpu;
-			memcpy(opt.vm, vcpu, nlen);
-		}
+		if ((slash && !nlen) || nlen >= sizeof(opt.vm))
+			goto bad_vcpu;
+		memcpy(opt.vm, vcpu, nlen);
 	}
 	if (pc_range && *pc_range) {
 		opt.pc_lo = strtoul(pc_range, &end, 16);
@@ -273,9 +272,9 @@ static void emit(struct vcpu *v, bool returned)
 {
 	struct trace_rec *r = &v->trace_rec;
 	uint64_t hz = platform.timebase_hz ? platform.timebase_hz : 1;
-	uint32_t raw = v->insn_raw;
+	uint32_t raw = v->insn_raw;	/* 0: Umbra did not read it */
 	struct decode_insn in;
-	bool have_insn = raw && decode_insn(raw, &in) == 0;
+	bool have_insn = raw && decode_insn(raw, &in) == 0;	/* ... or knows it */
 	char line[TRACE_LINE_MAX + 1], insn[64];	/* (+1: the newline) */
 	enum { LINE_ROOM = TRACE_LINE_MAX };
 	unsigned n = 0;
@@ -294,8 +293,8 @@ static void emit(struct vcpu *v, bool returned)
 	/* The instruction column. */
 	if (kind == TRACE_SBI)
 		snprintf(insn, sizeof(insn), "ecall");
-	else if (have_insn)
-		decode_format(&in, raw, insn, sizeof(insn));
+	else if (raw)
+		decode_format(&in, raw, insn, sizeof(insn));	/* (".word 0x..." if unknown) */
 	else
 		snprintf(insn, sizeof(insn), "%s", vcpu_cause_name(r->cause));
 
