@@ -45,10 +45,11 @@ class Tee:
         pass
 
 
-def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
-    cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"), "--guest", guest,
-           "--backend", backend, "--cpu", cpu,
-           "--umbra", os.path.join(BUILD, "umbra.bin"), *extra]
+def run_py(args, timeout=60, run_class=Run):
+    """scripts/run.py with these arguments (and Umbra's image), no input:
+    its exit status (None if it hung) and everything it printed."""
+    cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"),
+           "--umbra", os.path.join(BUILD, "umbra.bin"), *args]
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
@@ -56,7 +57,11 @@ def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
     except subprocess.TimeoutExpired as e:
         # A hang is a failure; keep what was printed so the report shows where.
         code, raw = None, (e.stdout or b"") + f"\n[timed out after {timeout} s]\n".encode()
-    return Run(code, raw.decode("utf-8", "replace").replace("\r\n", "\n"))
+    return run_class(code, raw.decode("utf-8", "replace").replace("\r\n", "\n"))
+
+
+def run_guest(guest, backend, cpu="rv64,h=false", timeout=60, extra=()):
+    return run_py(["--guest", guest, "--backend", backend, "--cpu", cpu, *extra], timeout)
 
 
 def backend_ids(backends):

@@ -18,7 +18,7 @@ import subprocess
 import pexpect
 import pytest
 
-from guestrun import BUILD, PYTHON, ROOT, guest_path, run_guest
+from guestrun import BUILD, PYTHON, ROOT, guest_path, run_guest, run_py
 
 # <time> <vm>/<vcpu> <mode> <pc> <kind>[+] | <instruction> | <detail>
 LINE = re.compile(r"^(\d+\.\d{6}) (\S+)/(\d+) ([US]) ([0-9a-f]{16}) "
@@ -122,14 +122,10 @@ def test_trace_pc_filter(tmp_path):
 
 def test_trace_vcpu_filter(tmp_path):
     path = str(tmp_path / "trace.log")
-    cmd = [PYTHON, os.path.join(ROOT, "scripts", "run.py"), "--config",
-           os.path.join(BUILD, "configs", "two-tests.dtb"), "--backend", "shadow",
-           "--umbra", os.path.join(BUILD, "umbra.bin"), "--trace", "all",
-           "--trace-vcpu", "timer/0", "--trace-file", path]
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=120, cwd=ROOT)
-    out = p.stdout.decode(errors="replace")
-    assert p.returncode == 0, out[-2000:]
+    run = run_py(["--config", os.path.join(BUILD, "configs", "two-tests.dtb"), "--backend",
+                  "shadow", "--trace", "all", "--trace-vcpu", "timer/0", "--trace-file", path],
+                 timeout=120)
+    assert run.returncode == 0, run.output[-2000:]
     rows = read_trace(path)
     assert rows and {f"{m[2]}/{m[3]}" for m in rows} == {"timer/0"}
 
