@@ -187,8 +187,9 @@ static void rx_post(unsigned i)
 	avail_put(RXQ, (uint16_t)i);
 }
 
-/* Reset and bring the card up with all receive buffers posted; 0 if live. */
-static int dev_up(void)
+/* Reset the card and bring it up, no buffer posted yet; -1 if it refused
+ * the features. */
+static int dev_start(void)
 {
 	dev_reset();
 	wreg(V_STATUS, S_ACK);
@@ -203,6 +204,14 @@ static int dev_up(void)
 	queue_setup(RXQ);
 	queue_setup(TXQ);
 	wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return 0;
+}
+
+/* Reset and bring the card up with all receive buffers posted; 0 if live. */
+static int dev_up(void)
+{
+	if (dev_start())
+		return -1;
 	for (unsigned i = 0; i < QN; i++)
 		rx_post(i);
 	wreg(V_NOTIFY, RXQ);
@@ -357,17 +366,7 @@ static void rx_attack(const char *what, struct desc bad)
 
 	guards_set();
 	/* Bring the card up by hand: the bad buffer first in the ring. */
-	dev_reset();
-	wreg(V_STATUS, S_ACK);
-	wreg(V_STATUS, S_ACK | S_DRIVER);
-	wreg(V_DRFEATSEL, 0);
-	wreg(V_DRFEAT, 1u << F_MAC | 1u << F_STATUS);
-	wreg(V_DRFEATSEL, 1);
-	wreg(V_DRFEAT, 1);
-	wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	queue_setup(RXQ);
-	queue_setup(TXQ);
-	wreg(V_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	dev_start();
 	*desc(RXQ, QN - 1) = bad;
 	avail_put(RXQ, QN - 1);
 	for (unsigned i = 0; i < 4; i++)
